@@ -1,0 +1,24 @@
+//! `WekaCluster` (placeholder until its types land).
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Placeholder spec.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "weka.weka.io",
+    version = "v1alpha1",
+    kind = "WekaCluster",
+    namespaced,
+    status = "WekaClusterStatus"
+)]
+pub struct WekaClusterSpec {
+    pub image: Option<String>,
+}
+
+/// Placeholder status.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct WekaClusterStatus {
+    pub status: Option<String>,
+}

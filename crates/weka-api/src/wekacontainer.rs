@@ -1,0 +1,24 @@
+//! `WekaContainer` (placeholder until its types land).
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Placeholder spec.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "weka.weka.io",
+    version = "v1alpha1",
+    kind = "WekaContainer",
+    namespaced,
+    status = "WekaContainerStatus"
+)]
+pub struct WekaContainerSpec {
+    pub image: Option<String>,
+}
+
+/// Placeholder status.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct WekaContainerStatus {
+    pub status: Option<String>,
+}
