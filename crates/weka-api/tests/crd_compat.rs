@@ -1,6 +1,7 @@
 //! Compares every generated CRD with upstream's (`shared/fixtures/upstream-crds`), field path
 //! by field path. Each intentional difference must be listed, with its reason, in
-//! `crd_compat_allowlist.yaml`; any other difference, and any stale allowlist entry, fails.
+//! `crd_compat_allowlist/<plural>.yaml`; any other difference, and any stale allowlist entry,
+//! fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
