@@ -1,1 +1,1 @@
-//! placeholder
+//! wekasim: a simulated WEKA cluster and the weka CLI it answers, for hermetic tests.
