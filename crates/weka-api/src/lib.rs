@@ -5,6 +5,8 @@
 //! This crate does no I/O: controllers, simulators and tests all build on it.
 
 pub mod common;
+pub mod conditions;
+pub mod constants;
 pub mod crds;
 pub mod parse;
 pub mod payloads;
