@@ -192,3 +192,27 @@ pub struct CsiAdvanced {
 
 /// When things happened, by name (`status.timestamps`).
 pub type Timestamps = BTreeMap<String, k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>;
+
+/// CPU, memory and 2Mi hugepages quantities of a pod, as written in a pod spec.
+#[skip_serializing_none]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct PodResources {
+    #[serde(default)]
+    #[schemars(schema_with = "crate::schema::k8s::quantity")]
+    pub cpu: Option<k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    #[serde(default)]
+    #[schemars(schema_with = "crate::schema::k8s::quantity")]
+    pub memory: Option<k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    /// Requested as the pod's `hugepages-2Mi` resource as is.
+    #[serde(default, rename = "hugepages-2Mi")]
+    #[schemars(schema_with = "crate::schema::k8s::quantity")]
+    pub hugepages_2mi: Option<k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+}
+
+/// Requests and limits handed to a pod unchanged (`resources`).
+#[skip_serializing_none]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct PodResourcesSpec {
+    pub limits: Option<PodResources>,
+    pub requests: Option<PodResources>,
+}

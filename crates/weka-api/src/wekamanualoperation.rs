@@ -29,6 +29,7 @@ pub enum ManualOperationAction {
 
 /// A one-off operation; it runs once, records its result and deletes itself after a delay.
 #[skip_serializing_none]
+#[allow(clippy::duplicated_attributes)] // printer columns repeat `type_ = "string"`
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[kube(
     group = "weka.weka.io",

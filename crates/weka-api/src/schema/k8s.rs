@@ -249,3 +249,18 @@ pub fn conditions(_: &mut SchemaGenerator) -> Schema {
 pub fn preserve_unknown(_: &mut SchemaGenerator) -> Schema {
     schema(json!({"x-kubernetes-preserve-unknown-fields": true}))
 }
+
+/// `[]corev1.ContainerPort` (controller-gen writes no list-type marker here).
+pub fn container_ports(_: &mut SchemaGenerator) -> Schema {
+    let port = object(
+        &[
+            ("containerPort", int32()),
+            ("hostIP", string()),
+            ("hostPort", int32()),
+            ("name", string()),
+            ("protocol", json!({"type": "string", "default": "TCP"})),
+        ],
+        &["containerPort"],
+    );
+    schema(json!({"type": "array", "items": port}))
+}

@@ -38,6 +38,12 @@ fn shape_node(node: &mut Value) {
     if obj.get("default").is_some_and(Value::is_null) {
         obj.remove("default");
     }
+    // kube's structural rewriter empties the branches of int-or-string `anyOf`s; restore them.
+    if obj.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true))
+        && obj.contains_key("anyOf")
+    {
+        obj.insert("anyOf".into(), json!([{"type": "integer"}, {"type": "string"}]));
+    }
     if let Some(Value::Array(values)) = obj.get_mut("enum") {
         values.retain(|v| !v.is_null());
     }
