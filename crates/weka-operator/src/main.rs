@@ -3,6 +3,8 @@
 
 mod cli;
 mod commands;
+#[allow(dead_code)] // wired into the WekaContainer controller next
+mod pod;
 
 use std::process::ExitCode;
 
