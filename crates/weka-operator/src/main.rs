@@ -3,6 +3,8 @@
 
 mod cli;
 mod commands;
+#[allow(dead_code, unused_imports)] // driven by the controllers next
+mod engine;
 #[allow(dead_code)] // wired into the WekaContainer controller next
 mod pod;
 

@@ -1,0 +1,22 @@
+//! The step engine: a flow is a table of named steps, run in order on every reconcile.
+//!
+//! A [`Step`] says *when* it applies (named predicates, evaluated lazily against the state as
+//! earlier steps left it), *what* it does (an async function of the state), and how its outcome
+//! is recorded:
+//! - `once`: on success a condition is set True and the step is skipped while it stays True
+//!   (a run-once step whose progress survives restarts because it lives in `status.conditions`);
+//! - `on_error`: abort the flow (default) or continue with the next step;
+//! - `throttle`: run at most once per interval per object;
+//! - `finish`: a success ends the flow for this reconcile.
+//!
+//! A step that cannot proceed yet returns [`StepError::Wait`] with a reason: the flow stops,
+//! the controller reports the reason (a `Progressing` condition) and requeues only when the
+//! wait is on state that no watch will announce (WEKA's own state, read over exec).
+
+mod run;
+mod step;
+mod throttle;
+
+pub use run::{FlowOutcome, FlowReport, run_flow};
+pub use step::{FlowState, OnError, Once, Predicate, Step, StepError, StepFuture, Wait};
+pub use throttle::{Clock, SystemClock, Throttler};
