@@ -216,3 +216,24 @@ pub struct PodResourcesSpec {
     pub limits: Option<PodResources>,
     pub requests: Option<PodResources>,
 }
+
+/// How NUMA confinement is enforced.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NumaMethod {
+    DevicePlugin,
+    Dra,
+}
+
+/// NUMA confinement of a container (the newer form, with the `dra` method).
+#[skip_serializing_none]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub struct WekaNuma {
+    /// Keep the container within one NUMA region.
+    pub single: Option<bool>,
+    /// Index of the NUMA region to pin the container to.
+    #[schemars(range(min = 0))]
+    pub region: Option<GoInt>,
+    /// How the confinement is enforced (device plugin or dynamic resource allocation).
+    pub method: Option<NumaMethod>,
+}

@@ -9,8 +9,8 @@ pub mod status;
 
 pub use mode::{ContainerMode, ParseContainerModeError};
 pub use spec::{
-    ContainerState, DataServicesConfig, Instructions, NumaMethod, WekaContainer,
-    WekaContainerBuilder, WekaContainerOverrides, WekaContainerSpec, WekaNuma,
+    ContainerState, DataServicesConfig, Instructions, WekaContainer, WekaContainerBuilder,
+    WekaContainerOverrides, WekaContainerSpec,
 };
 pub use status::{
     AddedDrive, ContainerAllocations, ContainerPrinterColumns, ContainerStats, VirtualDrive,

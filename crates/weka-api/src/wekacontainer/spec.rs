@@ -14,7 +14,7 @@ use super::mode::ContainerMode;
 use super::status::WekaContainerStatus;
 use crate::common::{
     CpuPolicy, DURATION_PATTERN, DriveTypesRatio, FailureDomain, GoInt, Labels, Network,
-    PodResourcesSpec, PortRange, PvcConfig, TracesConfiguration, UpgradePolicyType,
+    PodResourcesSpec, PortRange, PvcConfig, TracesConfiguration, UpgradePolicyType, WekaNuma,
 };
 
 /// Desired state of one WEKA container (backend, client, protocol frontend or helper job),
@@ -288,27 +288,6 @@ pub struct WekaContainerBuilder {
 pub struct DataServicesConfig {
     /// Cores of the data-services frontend; 0 means no frontend.
     pub data_services_fe_cores: Option<GoInt>,
-}
-
-/// How NUMA confinement is enforced.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum NumaMethod {
-    /// Through the NUMA-aware device plugin.
-    DevicePlugin,
-}
-
-/// NUMA confinement of a container.
-#[skip_serializing_none]
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
-pub struct WekaNuma {
-    /// Keep the container within one NUMA region.
-    pub single: Option<bool>,
-    /// Index of the NUMA region to pin the container to.
-    #[schemars(range(min = 0))]
-    pub region: Option<GoInt>,
-    /// How the confinement is enforced.
-    pub method: Option<NumaMethod>,
 }
 
 /// Expert switches of a WekaContainer; most skip a safety step and risk data or leftovers.
