@@ -1,5 +1,55 @@
-//! kubesim: a Kubernetes API server, scheduler and kubelets simulated in one process, for
-//! hermetic tests and demos of the WEKA operator. Real clients (kubectl, kube-rs, the Python
-//! client) talk to it over HTTP/JSON as they would to a real cluster.
+//! kubesim: a Kubernetes API server simulated in one process, for hermetic tests and demos of
+//! the WEKA operator. Real clients (kubectl, kube-rs, the Python client) talk to it over
+//! HTTP/JSON as they would to a real kube-apiserver. Schedulers and kubelets come later.
+//!
+//! Layout, from the bottom up:
+//! - [`store`]: objects as JSON keyed by storage key and (namespace, name); one global
+//!   resourceVersion; finalizers and deletion marks; bounded history for watches and
+//!   consistent paginated lists; broadcast fan-out of `Arc`'d events. No HTTP.
+//! - [`registry`]: served kinds (built-in table, CRD-defined kinds) with names, scope, verbs,
+//!   subresources, validation; [`conversion`] between stored and served forms.
+//! - [`admission`]: the write pipeline (typed decoding via k8s-openapi, unknown fields per
+//!   `fieldValidation`, [`defaults`], [`validation`], custom resources via
+//!   [`crd_validation`], the single seam to [`schema`]).
+//! - [`routes`] parses Kubernetes paths; [`server`] is the one axum handler (auth, faults,
+//!   request log); [`handlers`] serve get/list/create/update/patch/delete and subresources;
+//!   [`watch`] streams events; [`discovery`] and [`openapi`] describe the API.
+//! - [`hooks`] (CRD establishment) and [`lifecycle`] (namespace and CRD deletion) play the
+//!   built-in controllers this round needs.
+//! - [`faults`] and [`request_log`] are what tests use to break and observe the server;
+//!   [`handle`] starts it in-process and [`kubeconfig`] describes how to reach it.
+//!
+//! Extension points for later rounds: strategic merge and server-side apply plug into
+//! `handlers::write::parse_patch` (they answer 415 today); Table output into `handlers::read`;
+//! OpenAPI schemas into [`openapi`]; garbage collection next to [`lifecycle`]; durable state
+//! behind [`store::Store`]; exec/log as pod subresources in `handlers::subresources`.
 
+pub mod admission;
+pub mod conversion;
+pub mod crd_validation;
+pub mod defaults;
+pub mod discovery;
+pub mod errors;
+pub mod faults;
+pub mod handle;
+pub mod handlers;
+pub mod hooks;
+pub mod kubeconfig;
+pub mod lifecycle;
+pub mod nodes;
+pub mod openapi;
+pub mod registry;
+pub mod request_log;
+pub mod routes;
 pub mod schema;
+pub mod selectors;
+pub mod server;
+pub mod store;
+pub mod unknown_fields;
+pub mod validation;
+pub mod watch;
+
+pub use errors::Error;
+pub use faults::{FaultAction, FaultId, FaultRule, Faults};
+pub use handle::{Kubesim, KubesimConfig, KubesimHandle, StartError};
+pub use request_log::{RequestLog, RequestRecord};

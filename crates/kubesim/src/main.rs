@@ -1,1 +1,77 @@
-fn main() {}
+//! The kubesim binary: `kubesim serve --listen 127.0.0.1:PORT --kubeconfig PATH [--nodes N]`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use kubesim::{Kubesim, KubesimConfig};
+
+#[derive(Parser)]
+#[command(name = "kubesim", version, about = "An in-memory Kubernetes API server for tests")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Kubernetes API until SIGINT or SIGTERM.
+    #[command(
+        after_help = "State is kept in memory. Durable state (--state FILE) arrives in a later round."
+    )]
+    Serve {
+        /// Address to listen on (plain HTTP).
+        #[arg(long, default_value = "127.0.0.1:6443")]
+        listen: SocketAddr,
+        /// Where to write the kubeconfig, once the server is ready.
+        #[arg(long)]
+        kubeconfig: PathBuf,
+        /// Number of Ready nodes to register (node-1 ... node-N).
+        #[arg(long, default_value_t = 0)]
+        nodes: usize,
+        /// Bearer token clients present (random if not given).
+        #[arg(long, env = "KUBESIM_TOKEN")]
+        token: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let Command::Serve {
+        listen,
+        kubeconfig,
+        nodes,
+        token,
+    } = Cli::parse().command;
+    let handle = Kubesim::start(KubesimConfig {
+        listen,
+        kubeconfig_path: Some(kubeconfig.clone()),
+        nodes,
+        token,
+        ..Default::default()
+    })
+    .await?;
+    eprintln!(
+        "kubesim serving on {} (kubeconfig {})",
+        handle.base_url(),
+        kubeconfig.display()
+    );
+    wait_for_signal().await?;
+    drop(handle);
+    Ok(())
+}
+
+async fn wait_for_signal() -> std::io::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result,
+        _ = term.recv() => Ok(()),
+    }
+}

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::config::Config;
 
 #[derive(Debug, Parser)]
 #[command(name = "weka-operator", version, about = "Kubernetes operator for WEKA storage")]
@@ -16,7 +19,7 @@ pub enum Command {
     /// Print every CRD as one multi-document YAML stream (or write one file per CRD).
     Crds(CrdsArgs),
     /// Run the operator against a Kubernetes cluster.
-    Run,
+    Run(Box<RunArgs>),
     /// Bring up a simulated Kubernetes + WEKA and run the operator against it.
     Simulate,
     /// Scale benchmark on the simulator.
@@ -28,4 +31,92 @@ pub struct CrdsArgs {
     /// Write one `<plural>.yaml` per CRD into this directory instead of printing.
     #[arg(long, value_name = "DIR")]
     pub write: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// How to reach the cluster: in-cluster service account, else `KUBECONFIG` or
+/// `~/.kube/config`, unless a kubeconfig or context is named.
+#[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Cluster connection")]
+pub struct ConnectArgs {
+    /// Kubeconfig file (default: in-cluster, else KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+impl Cli {
+    /// Parses the command line; a usage error names the flag and, when the bad value came
+    /// from the environment or the flag has one, its environment variable.
+    pub fn parse_or_explain<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::try_parse_from(args).map_err(name_the_env_var)
+    }
+}
+
+/// Adds "(environment variable X)" to errors about a bad value, so that a value set by the
+/// Deployment's env is traced back to it; clap itself names only the flag.
+fn name_the_env_var(mut err: clap::Error) -> clap::Error {
+    if !matches!(err.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+        return err;
+    }
+    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg).cloned() else {
+        return err;
+    };
+    let long = arg.split_whitespace().next().unwrap_or("").trim_start_matches("--").to_string();
+    let command = Cli::command();
+    let env = command
+        .get_subcommands()
+        .flat_map(|sub| sub.get_arguments())
+        .find(|a| a.get_long() == Some(long.as_str()))
+        .and_then(|a| a.get_env())
+        .map(|env| env.to_string_lossy().into_owned());
+    if let Some(env) = env {
+        err.insert(ContextKind::InvalidArg, ContextValue::String(format!("{arg} (env {env})")));
+    }
+    err
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let mut all = vec!["weka-operator"];
+        all.extend_from_slice(args);
+        Cli::parse_or_explain(all)
+    }
+
+    #[test]
+    fn run_accepts_connection_flags_and_config() {
+        let cli = parse(&["run", "--kubeconfig", "/tmp/kc", "--context", "dev", "--namespace", "weka"])
+            .expect("parses");
+        let Command::Run(run) = cli.command else { panic!("not run") };
+        assert_eq!(run.connect.context.as_deref(), Some("dev"));
+        assert_eq!(run.config.scope.namespace(), Some("weka"));
+    }
+
+    #[test]
+    fn a_bad_value_names_flag_env_and_value() {
+        let err = parse(&["run", "--reconcile-timeout", "5parsecs"]).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.exit_code(), 2);
+        assert!(text.contains("--reconcile-timeout"), "{text}");
+        assert!(text.contains("RECONCILE_TIMEOUT"), "{text}");
+        assert!(text.contains("5parsecs"), "{text}");
+        let err = parse(&["run", "--enable-leader-election=yes"]).unwrap_err();
+        assert!(err.to_string().contains("ENABLE_LEADER_ELECTION"), "{err}");
+    }
 }

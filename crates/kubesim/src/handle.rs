@@ -1,0 +1,240 @@
+//! Starting kubesim in-process: [`Kubesim::start`] binds, bootstraps the cluster objects,
+//! writes the kubeconfig and serves; the [`KubesimHandle`] gives tests the URL, a client, the
+//! request log and fault controls, and stops everything when dropped.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::{Notify, watch};
+
+use crate::faults::Faults;
+use crate::handlers::create_internal;
+use crate::registry::Registry;
+use crate::request_log::RequestLog;
+use crate::server::{ApiServer, Settings, router};
+use crate::store::{Store, StoreConfig};
+use crate::{kubeconfig, lifecycle, nodes};
+
+#[derive(Clone, Debug)]
+pub struct KubesimConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The bearer token; a random one when `None`.
+    pub token: Option<String>,
+    /// Where to write the kubeconfig; a fresh temporary directory when `None`.
+    pub kubeconfig_path: Option<PathBuf>,
+    /// Ready Node objects to register (`node-1` ... `node-N`).
+    pub nodes: usize,
+    /// Changes kept per resource type for watches and lists from older resourceVersions.
+    pub watch_history: usize,
+    pub bookmark_interval: Duration,
+    pub default_watch_timeout: Duration,
+    pub request_log_capacity: usize,
+}
+
+impl Default for KubesimConfig {
+    fn default() -> Self {
+        KubesimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token: None,
+            kubeconfig_path: None,
+            nodes: 0,
+            watch_history: 10_000,
+            bookmark_interval: Duration::from_secs(60),
+            default_watch_timeout: Duration::from_secs(1800),
+            request_log_capacity: 100_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot write the kubeconfig to {path}: {source}")]
+    Kubeconfig {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create the initial objects: {0}")]
+    Bootstrap(#[from] crate::errors::Error),
+}
+
+pub struct Kubesim;
+
+impl Kubesim {
+    pub async fn start(config: KubesimConfig) -> Result<KubesimHandle, StartError> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| StartError::Listen {
+                addr: config.listen,
+                source,
+            })?;
+        let token = config
+            .token
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let api = Arc::new(ApiServer {
+            store: Store::new(StoreConfig {
+                history_limit: config.watch_history,
+            }),
+            registry: Registry::new(),
+            request_log: RequestLog::new(config.request_log_capacity),
+            faults: Faults::default(),
+            settings: Settings {
+                token: token.clone(),
+                bookmark_interval: config.bookmark_interval,
+                default_watch_timeout: config.default_watch_timeout,
+            },
+            shutdown: shutdown_rx.clone(),
+            lifecycle: Notify::new(),
+        });
+        bootstrap(&api, config.nodes)?;
+
+        let base_url = format!("http://{addr}");
+        let yaml = kubeconfig::render(&base_url, &token);
+        let (kubeconfig_path, temp_dir) = match &config.kubeconfig_path {
+            Some(path) => (path.clone(), None),
+            None => {
+                let dir = std::env::temp_dir().join(format!("kubesim-{}", uuid::Uuid::new_v4()));
+                (dir.join("kubeconfig"), Some(dir))
+            }
+        };
+        kubeconfig::write(&kubeconfig_path, &yaml).map_err(|source| StartError::Kubeconfig {
+            path: kubeconfig_path.clone(),
+            source,
+        })?;
+
+        tokio::spawn(lifecycle::run(api.clone()));
+        let app = router(api.clone());
+        let mut stop = shutdown_rx;
+        tokio::spawn(async move {
+            let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|stopped| *stopped).await;
+            });
+            if let Err(error) = serving.await {
+                tracing::error!(%error, "kubesim server failed");
+            }
+        });
+        tracing::info!(%base_url, "kubesim serving");
+        Ok(KubesimHandle {
+            api,
+            addr,
+            base_url,
+            token,
+            kubeconfig_yaml: yaml,
+            kubeconfig_path,
+            temp_dir,
+            shutdown: shutdown_tx,
+        })
+    }
+}
+
+/// The namespaces every cluster starts with, and the requested nodes.
+fn bootstrap(api: &ApiServer, nodes: usize) -> Result<(), crate::errors::Error> {
+    let namespaces = api
+        .registry
+        .lookup("", "v1", "namespaces")
+        .expect("namespaces are built in");
+    for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        create_internal(
+            api,
+            &namespaces,
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
+        )?;
+    }
+    let node_resource = api
+        .registry
+        .lookup("", "v1", "nodes")
+        .expect("nodes are built in");
+    for index in 1..=nodes {
+        create_internal(api, &node_resource, nodes::node(index))?;
+    }
+    Ok(())
+}
+
+pub struct KubesimHandle {
+    api: Arc<ApiServer>,
+    addr: SocketAddr,
+    base_url: String,
+    token: String,
+    kubeconfig_yaml: String,
+    kubeconfig_path: PathBuf,
+    temp_dir: Option<PathBuf>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl KubesimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    pub fn kubeconfig_yaml(&self) -> &str {
+        &self.kubeconfig_yaml
+    }
+
+    pub fn kubeconfig_path(&self) -> &Path {
+        &self.kubeconfig_path
+    }
+
+    /// A kube-rs client for this server (default namespace `default`).
+    pub fn client(&self) -> kube::Client {
+        let uri: http::Uri = self
+            .base_url
+            .parse()
+            .expect("the base URL is a valid URI");
+        let mut config = kube::Config::new(uri);
+        config.default_namespace = "default".into();
+        config.auth_info.token = Some(self.token.clone().into());
+        kube::Client::try_from(config).expect("a plain HTTP client can always be built")
+    }
+
+    pub fn request_log(&self) -> &RequestLog {
+        &self.api.request_log
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.api.faults
+    }
+
+    /// The object store, for tests that act as cluster components (e.g. a kubelet).
+    pub fn store(&self) -> &Store {
+        &self.api.store
+    }
+
+    /// Resolves once the server stops serving (after `shutdown`).
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl Drop for KubesimHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(dir) = &self.temp_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}

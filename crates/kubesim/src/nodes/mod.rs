@@ -1,0 +1,14 @@
+//! Simulated nodes: a scheduler and one kubelet per node, running as clients of the kubesim API
+//! server (they watch and write through the same HTTP API a real scheduler and kubelet use),
+//! plus the pod behaviours that decide what runs inside each simulated container.
+//!
+//! - [`node_spec`]: which nodes exist (`--nodes N`, `--node-spec FILE`).
+//! - [`schedule`]: placement as a pure function (filters, scores, FailedScheduling messages).
+//! - [`clock`]: real or virtual time for every wait.
+
+pub mod clock;
+pub mod node_spec;
+pub mod quantity;
+pub mod schedule;
+pub mod selectors;
+pub mod taints;

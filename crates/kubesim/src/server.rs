@@ -1,0 +1,216 @@
+//! The HTTP front: the shared server state, and the one axum fallback handler that routes
+//! every request (see `routes`), applies authentication and fault rules, calls the handler and
+//! writes the request log.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, Method, StatusCode, header, request::Parts};
+use serde_json::json;
+use tokio::sync::{Notify, watch};
+
+use crate::discovery;
+use crate::errors::{Error, Result};
+use crate::faults::{FaultAction, Faults, RequestFacts};
+use crate::handlers::{self, Ctx, body, params::Query};
+use crate::registry::Registry;
+use crate::request_log::{RequestLog, RequestRecord};
+use crate::routes::{self, Route};
+use crate::store::Store;
+
+/// Largest request body accepted (the apiserver's limit is 3 MiB).
+const MAX_BODY: usize = 3 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The bearer token clients must present (when they present one).
+    pub token: String,
+    /// How often a watch with allowWatchBookmarks gets a BOOKMARK.
+    pub bookmark_interval: Duration,
+    /// Watch duration when the client sets no timeoutSeconds.
+    pub default_watch_timeout: Duration,
+}
+
+/// Everything the handlers share.
+pub struct ApiServer {
+    pub store: Store,
+    pub registry: Registry,
+    pub request_log: RequestLog,
+    pub faults: Faults,
+    pub settings: Settings,
+    /// Flips to true when the server shuts down; watch streams end on it.
+    pub shutdown: watch::Receiver<bool>,
+    /// Wakes the lifecycle controller (namespace and CRD deletion).
+    pub lifecycle: Notify,
+}
+
+pub fn router(api: Arc<ApiServer>) -> Router {
+    Router::new().fallback(dispatch).with_state(api)
+}
+
+async fn dispatch(State(api): State<Arc<ApiServer>>, request: axum::extract::Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let query = Query::parse(parts.uri.query());
+    let route = routes::parse(&parts.method, parts.uri.path(), query.flag("watch"));
+    let mut record = RequestRecord {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        field_manager: query.field_manager().map(str::to_string),
+        dry_run: query.get("dryRun") == Some("All"),
+        ..Default::default()
+    };
+    if let Route::Resource(path) = &route {
+        record.verb = path.verb.as_str().to_string();
+        record.group = path.group.clone();
+        record.version = path.version.clone();
+        record.resource = path.resource.clone();
+        record.subresource = path.subresource.clone();
+        record.namespace = path.namespace.clone();
+        record.name = path.name.clone();
+        if path.verb == routes::Verb::Patch {
+            record.content_type = Some(body::content_type(&parts.headers));
+        }
+    }
+    let response = match serve(&api, &parts, route, query, body, &mut record).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    record.code = response.status().as_u16();
+    record.duration = started.elapsed();
+    tracing::debug!(
+        method = %record.method, path = %record.path, verb = %record.verb,
+        code = record.code, "request"
+    );
+    api.request_log.record(record);
+    response
+}
+
+fn authenticate(api: &ApiServer, parts: &Parts) -> Result<()> {
+    match parts.headers.get(header::AUTHORIZATION) {
+        None => Ok(()),
+        Some(value) => {
+            let expected = format!("Bearer {}", api.settings.token);
+            if value.as_bytes() == expected.as_bytes() {
+                Ok(())
+            } else {
+                Err(Error::Unauthorized)
+            }
+        }
+    }
+}
+
+async fn serve(
+    api: &Arc<ApiServer>,
+    parts: &Parts,
+    route: Route,
+    query: Query,
+    body: axum::body::Body,
+    record: &mut RequestRecord,
+) -> Result<Response> {
+    if route == Route::Health {
+        return Ok((StatusCode::OK, "ok").into_response());
+    }
+    authenticate(api, parts)?;
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match route {
+        Route::Health => Ok((StatusCode::OK, "ok").into_response()),
+        Route::Version => Ok(body::json(StatusCode::OK, &discovery::version())),
+        Route::CoreVersions
+        | Route::Groups
+        | Route::Group(_)
+        | Route::Resources { .. }
+        | Route::OpenApiV3Index
+        | Route::OpenApiV3 { .. }
+        | Route::OpenApiV2 => {
+            if parts.method != Method::GET && parts.method != Method::HEAD {
+                return Err(Error::MethodNotAllowed(
+                    "the server does not allow this method on the requested resource".into(),
+                ));
+            }
+            discovery::serve(api, &route, accept)
+        }
+        Route::Unknown => Err(Error::UnknownPath),
+        Route::Resource(path) => {
+            let resource = api
+                .registry
+                .lookup(&path.group, &path.version, &path.resource)
+                .ok_or(Error::UnknownPath)?;
+            let facts = RequestFacts {
+                verb: path.verb.as_str(),
+                resource: &path.resource,
+                subresource: path.subresource.as_deref(),
+                namespace: path.namespace.as_deref(),
+                name: path.name.as_deref(),
+            };
+            let mut watch_faults = Vec::new();
+            for action in api.faults.take(&facts) {
+                match action {
+                    FaultAction::Latency(delay) => tokio::time::sleep(delay).await,
+                    FaultAction::Error {
+                        code,
+                        reason,
+                        message,
+                        retry_after_seconds,
+                    } => {
+                        return Err(Error::Injected {
+                            code,
+                            reason,
+                            message,
+                            retry_after: retry_after_seconds,
+                        });
+                    }
+                    other => watch_faults.push(other),
+                }
+            }
+            let bytes = axum::body::to_bytes(body, MAX_BODY)
+                .await
+                .map_err(|e| Error::BadRequest(format!("unable to read the request body: {e}")))?;
+            let mut ctx = Ctx {
+                api: api.clone(),
+                path,
+                resource,
+                query,
+                headers: parts.headers.clone(),
+                body: bytes,
+                warnings: Vec::new(),
+                watch_faults,
+                record_delete: None,
+            };
+            let response = handlers::handle(&mut ctx).await;
+            if let Some((grace, policy)) = ctx.record_delete.take() {
+                record.grace_period_seconds = grace;
+                record.propagation_policy = policy;
+            }
+            let response = response?;
+            Ok(body::with_warnings(response, &ctx.warnings))
+        }
+    }
+}
+
+/// A `Status` object reporting success (some deletes answer with it).
+pub fn success_status(details: serde_json::Value) -> Response {
+    let mut response = body::json(
+        StatusCode::OK,
+        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                "details": details}),
+    );
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

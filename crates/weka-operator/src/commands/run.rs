@@ -1,0 +1,48 @@
+//! `weka-operator run`: the operator against a real cluster.
+
+use std::sync::Arc;
+
+use super::CommandError;
+use crate::cli::RunArgs;
+use crate::metrics::Metrics;
+use crate::runtime::{self, Operator, RunError};
+use crate::shutdown::TerminationSignals;
+use crate::telemetry;
+
+pub fn run(args: RunArgs) -> Result<(), CommandError> {
+    args.config.validate()?;
+    telemetry::init(&args.config.logging)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    rt.block_on(serve(args))?;
+    Ok(())
+}
+
+async fn serve(args: RunArgs) -> Result<(), RunError> {
+    let mut signals = TerminationSignals::install().map_err(RunError::Signals)?;
+    let config = args.config;
+    tracing::info!(
+        version = %config.identity.version,
+        namespace = config.scope.namespace().unwrap_or("<all>"),
+        leader_election = config.leader_election.enabled,
+        "starting weka-operator"
+    );
+    let metrics = Arc::new(Metrics::new());
+    let client = runtime::connect(&args.connect, &metrics).await?;
+    runtime::check_crds(&client).await?;
+    // The controllers register here as they are written (issues of the controllers).
+    let operator = Operator::new(client, config, metrics);
+    let handle = operator.start().await?;
+    if let Some(addr) = handle.health_addr() {
+        tracing::info!(%addr, "serving /healthz and /readyz");
+    }
+    if let Some(addr) = handle.metrics_addr() {
+        tracing::info!(%addr, "serving /metrics");
+    }
+    let signal = signals.recv().await;
+    tracing::info!(signal, "termination requested");
+    handle.shutdown().await;
+    Ok(())
+}
