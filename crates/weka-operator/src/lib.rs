@@ -7,7 +7,11 @@
 //! - [`leader_election`], [`http`], [`metrics`], [`telemetry`], [`shutdown`]: the process
 //!   around the controllers.
 
+#[allow(dead_code)] // used by the WekaCluster/WekaContainer controllers next
+mod allocator;
 pub mod cli;
+#[allow(dead_code)] // used by the WekaCluster controller next
+mod cluster;
 pub mod commands;
 pub mod config;
 #[allow(dead_code, unused_imports)] // driven by the controllers next

@@ -1,0 +1,1 @@
+//! The WekaCluster domain: templates, dynamic defaults, and the WekaContainers a cluster is made of.
