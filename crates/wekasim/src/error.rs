@@ -58,7 +58,9 @@ pub enum WekaError {
     DeviceInUse { host: HostId, path: String },
     #[error("Device {path} was not found on {host}")]
     DeviceNotFound { host: HostId, path: String },
-    #[error("Cannot remove drive {uuid}: its status is {status}, only an INACTIVE drive can be removed")]
+    #[error(
+        "Cannot remove drive {uuid}: its status is {status}, only an INACTIVE drive can be removed"
+    )]
     DriveNotInactive { uuid: String, status: String },
 
     // --- users ---
@@ -80,7 +82,9 @@ pub enum WekaError {
     FsExists(String),
     #[error("Filesystem {0} does not exist")]
     FsNotFound(String),
-    #[error("Not enough SSD capacity: {requested} bytes requested, {available} bytes unprovisioned")]
+    #[error(
+        "Not enough SSD capacity: {requested} bytes requested, {available} bytes unprovisioned"
+    )]
     NotEnoughCapacity { requested: u64, available: u64 },
     #[error("An encrypted filesystem needs a KMS; configure one or pass --allow-no-kms")]
     EncryptionNeedsKms,

@@ -125,6 +125,17 @@ impl Cluster {
         self.drives.values().filter(|d| self.drive_serves(d)).count()
     }
 
+    /// With `authenticate_client_join` on, a client must present the cluster's join secret or
+    /// a join token it issued.
+    pub fn admits_client(&self, secret: Option<&str>) -> bool {
+        if !self.config.debug_overrides.contains_key("authenticate_client_join") {
+            return true;
+        }
+        secret.is_some_and(|s| {
+            self.join_secret.as_deref() == Some(s) || self.config.join_tokens.iter().any(|t| t == s)
+        })
+    }
+
     pub(crate) fn add_user(&mut self, username: &str, role: Role, password: &str, uid: String) {
         self.users.insert(
             username.to_string(),

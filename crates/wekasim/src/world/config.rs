@@ -80,7 +80,12 @@ pub struct Upgrade {
 
 impl Cluster {
     /// Without `force`, an existing key is refused with `already exists`.
-    pub fn add_debug_override(&mut self, key: &str, value: Option<&str>, force: bool) -> Result<(), WekaError> {
+    pub fn add_debug_override(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+        force: bool,
+    ) -> Result<(), WekaError> {
         if !force && self.config.debug_overrides.contains_key(key) {
             return Err(WekaError::OverrideExists(key.to_string()));
         }
@@ -115,7 +120,11 @@ impl Cluster {
         self.config.upgrade.leader_prepared = prepared;
     }
 
-    pub fn start_upgrade_phase(&mut self, phase: UpgradePhase, version: &str) -> Result<(), WekaError> {
+    pub fn start_upgrade_phase(
+        &mut self,
+        phase: UpgradePhase,
+        version: &str,
+    ) -> Result<(), WekaError> {
         let upgrade = &mut self.config.upgrade;
         if let Some(active) = upgrade.phase {
             return Err(WekaError::UpgradePhaseActive(active.as_str().to_string()));

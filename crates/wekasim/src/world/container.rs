@@ -77,10 +77,19 @@ impl ClusterContainer {
         now: SystemTime,
     ) -> Self {
         let worker = spec.kind.worker_role().unwrap_or(ProcessRole::Frontend);
-        let mut processes =
-            vec![Process { node: node_id(host, 0), slot: 0, roles: vec![ProcessRole::Management], crashed: false }];
+        let mut processes = vec![Process {
+            node: node_id(host, 0),
+            slot: 0,
+            roles: vec![ProcessRole::Management],
+            crashed: false,
+        }];
         for slot in 1..=spec.cores.max(1) {
-            processes.push(Process { node: node_id(host, slot), slot, roles: vec![worker], crashed: false });
+            processes.push(Process {
+                node: node_id(host, slot),
+                slot,
+                roles: vec![worker],
+                crashed: false,
+            });
         }
         ClusterContainer {
             host,
@@ -107,7 +116,9 @@ impl ClusterContainer {
             Activation::Inactive => ContainerStatus::Inactive,
             Activation::Deactivating => ContainerStatus::Deactivating,
             Activation::Active if !self.connected || self.forced_down => ContainerStatus::Down,
-            Activation::Active if self.processes.iter().any(|p| p.crashed) => ContainerStatus::Degraded,
+            Activation::Active if self.processes.iter().any(|p| p.crashed) => {
+                ContainerStatus::Degraded
+            }
             Activation::Active => ContainerStatus::Up,
         }
     }

@@ -96,7 +96,8 @@ impl Cluster {
         if self.fs.get(name).is_some() {
             return Err(WekaError::FsExists(name.to_string()));
         }
-        let group = self.fs.group(group).ok_or_else(|| WekaError::FsGroupNotFound(group.to_string()))?.id;
+        let group =
+            self.fs.group(group).ok_or_else(|| WekaError::FsGroupNotFound(group.to_string()))?.id;
         if request.encrypted && !request.allow_no_kms && self.config.kms.is_none() {
             return Err(WekaError::EncryptionNeedsKms);
         }

@@ -73,7 +73,7 @@ impl Cluster {
         let parity = self.settings.parity_drives.unwrap_or(2);
         let domains = self.drive_failure_domains().len() as u32;
         let data = self.settings.data_drives.unwrap_or_else(|| {
-            domains.saturating_sub(parity + self.settings.hot_spare).clamp(3, 16)
+            domains.saturating_sub(parity.saturating_add(self.settings.hot_spare)).clamp(3, 16)
         });
         (data, parity)
     }
@@ -137,7 +137,9 @@ impl Cluster {
 
     pub fn capacity(&self) -> Capacity {
         let (data, parity) = self.stripe();
-        let net = |raw: u64| (raw as u128 * data as u128 / (data + parity).max(1) as u128) as u64;
+        let net = |raw: u64| {
+            (raw as u128 * data as u128 / data.saturating_add(parity).max(1) as u128) as u64
+        };
         let serving: Vec<_> = self.drives.values().filter(|d| self.drive_serves(d)).collect();
         let usable = net(serving.iter().map(|d| d.size_bytes).sum());
         let domains: BTreeSet<String> = serving
@@ -147,7 +149,7 @@ impl Cluster {
             .collect();
         let hot_spare_bytes = match domains.len() as u64 {
             0 => 0,
-            n => (usable / n * self.settings.hot_spare as u64).min(usable),
+            n => (usable / n).saturating_mul(self.settings.hot_spare.into()).min(usable),
         };
         let total_bytes = usable - hot_spare_bytes;
         let unavailable_raw: u64 = self
@@ -169,7 +171,10 @@ impl Cluster {
     pub fn rebuild(&self, now: SystemTime, rebuild_time: Duration) -> Rebuild {
         let (_, parity) = self.stripe();
         let failed = self.failed_domains().len();
-        let elapsed = self.degraded_since.and_then(|since| now.duration_since(since).ok()).unwrap_or_default();
+        let elapsed = self
+            .degraded_since
+            .and_then(|since| now.duration_since(since).ok())
+            .unwrap_or_default();
         let rebuilt = failed == 0 || elapsed >= rebuild_time;
         let total_mib = self.capacity().total_bytes / MIB;
         let affected = if rebuilt { 0 } else { (failed as u32).min(parity) };

@@ -26,6 +26,12 @@ impl From<&str> for AgentKey {
     }
 }
 
+impl From<String> for AgentKey {
+    fn from(key: String) -> Self {
+        AgentKey(key)
+    }
+}
+
 impl fmt::Display for AgentKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -279,10 +285,10 @@ pub struct LocalAgent {
 
 /// Splits `ip:port`, `[v6]:port` or a bare ip.
 pub fn split_ip_port(endpoint: &str) -> (&str, Option<u16>) {
-    if let Some(rest) = endpoint.strip_prefix('[') {
-        if let Some((ip, tail)) = rest.split_once(']') {
-            return (ip, tail.strip_prefix(':').and_then(|p| p.parse().ok()));
-        }
+    if let Some(rest) = endpoint.strip_prefix('[')
+        && let Some((ip, tail)) = rest.split_once(']')
+    {
+        return (ip, tail.strip_prefix(':').and_then(|p| p.parse().ok()));
     }
     match endpoint.rsplit_once(':') {
         Some((ip, port)) if !ip.contains(':') => (ip, port.parse().ok()),

@@ -64,10 +64,10 @@ impl Nfs {
 
 impl Cluster {
     pub fn set_nfs_config(&mut self, update: NfsConfigUpdate) -> Result<(), WekaError> {
-        if let Some(fs) = &update.config_fs {
-            if self.fs.get(fs).is_none() {
-                return Err(WekaError::FsNotFound(fs.clone()));
-            }
+        if let Some(fs) = &update.config_fs
+            && self.fs.get(fs).is_none()
+        {
+            return Err(WekaError::FsNotFound(fs.clone()));
         }
         let nfs = &mut self.nfs;
         if update.config_fs.is_some() {
@@ -106,7 +106,11 @@ impl Cluster {
         Ok(())
     }
 
-    pub fn add_interface_group_ips(&mut self, group: &str, ips: &[Ipv4Addr]) -> Result<(), WekaError> {
+    pub fn add_interface_group_ips(
+        &mut self,
+        group: &str,
+        ips: &[Ipv4Addr],
+    ) -> Result<(), WekaError> {
         let ig = self.interface_group_mut(group)?;
         if let Some(ip) = ips.iter().find(|ip| ig.ips.contains(ip)) {
             return Err(WekaError::IpInGroup { ip: ip.to_string(), group: group.to_string() });
@@ -117,7 +121,11 @@ impl Cluster {
         Ok(())
     }
 
-    pub fn remove_interface_group_ips(&mut self, group: &str, ips: &[Ipv4Addr]) -> Result<(), WekaError> {
+    pub fn remove_interface_group_ips(
+        &mut self,
+        group: &str,
+        ips: &[Ipv4Addr],
+    ) -> Result<(), WekaError> {
         let ig = self.interface_group_mut(group)?;
         if let Some(ip) = ips.iter().find(|ip| !ig.ips.contains(ip)) {
             return Err(WekaError::IpNotInGroup { ip: ip.to_string(), group: group.to_string() });
@@ -127,7 +135,12 @@ impl Cluster {
     }
 
     /// One port per host per group, as WEKA allows.
-    pub fn add_interface_group_port(&mut self, group: &str, host: HostId, port: &str) -> Result<(), WekaError> {
+    pub fn add_interface_group_port(
+        &mut self,
+        group: &str,
+        host: HostId,
+        port: &str,
+    ) -> Result<(), WekaError> {
         if !self.containers.contains_key(&host) {
             return Err(WekaError::HostNotFound(host));
         }
@@ -144,7 +157,12 @@ impl Cluster {
         Ok(())
     }
 
-    pub fn delete_interface_group_port(&mut self, group: &str, host: HostId, port: &str) -> Result<(), WekaError> {
+    pub fn delete_interface_group_port(
+        &mut self,
+        group: &str,
+        host: HostId,
+        port: &str,
+    ) -> Result<(), WekaError> {
         let ig = self.interface_group_mut(group)?;
         let before = ig.ports.len();
         ig.ports.retain(|p| !(p.host == host && p.port == port));

@@ -39,12 +39,6 @@ pub struct ExportSettings {
     pub verify_with_cluster_cacert: bool,
 }
 
-impl Telemetry {
-    pub fn export(&self, id: TelemetrySinkId) -> Option<&TelemetryExport> {
-        self.exports.iter().find(|e| e.id == id)
-    }
-}
-
 impl Cluster {
     pub fn add_telemetry_export(
         &mut self,

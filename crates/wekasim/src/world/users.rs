@@ -80,7 +80,10 @@ impl Cluster {
     }
 
     pub fn delete_user(&mut self, username: &str) -> Result<(), WekaError> {
-        self.users.remove(username).map(|_| ()).ok_or_else(|| WekaError::UserNotFound(username.to_string()))
+        self.users
+            .remove(username)
+            .map(|_| ())
+            .ok_or_else(|| WekaError::UserNotFound(username.to_string()))
     }
 
     /// `weka user passwd`: `current` is checked when given.
@@ -90,8 +93,10 @@ impl Cluster {
         new_password: &str,
         current: Option<&str>,
     ) -> Result<(), WekaError> {
-        let user =
-            self.users.get_mut(username).ok_or_else(|| WekaError::UserNotFound(username.to_string()))?;
+        let user = self
+            .users
+            .get_mut(username)
+            .ok_or_else(|| WekaError::UserNotFound(username.to_string()))?;
         if current.is_some_and(|c| c != user.password) {
             return Err(WekaError::WrongCurrentPassword);
         }
