@@ -24,3 +24,5 @@ mod pod;
 pub mod runtime;
 pub mod shutdown;
 pub mod telemetry;
+#[allow(dead_code)] // used by the controllers next
+mod weka;
