@@ -3,13 +3,20 @@
 //! change), or a replacement through the stop protocol.
 //!
 //! Only what the builder sets is compared, after undoing what the API server and kubelet add
-//! ([`super::normalize`]). Values the builder derives from state that legitimately changes
-//! after the pod exists are not grounds for replacing a storage process:
-//! - the ports in `PORT`/`WEKA_PORT`/`AGENT_PORT` (0 until allocation; the runtime then reads
-//!   them from the resources file the operator writes);
-//! - `JOIN_IPS` (refreshed from the cluster when the pod is created);
-//! - the node pin and priority class that follow from `status.nodeAffinity`, recorded after
-//!   the scheduler placed the pod, when the pod already runs on that node.
+//! ([`super::normalize`]). Some differences are not grounds for stopping a storage process:
+//! - values derived from state that legitimately changes after the pod exists: the ports in
+//!   `PORT`/`WEKA_PORT`/`AGENT_PORT` (0 until allocation; the runtime then reads them from the
+//!   resources file the operator writes), `JOIN_IPS` (refreshed when the pod is created), and
+//!   the node pin and priority class that follow from `status.nodeAffinity`, recorded after
+//!   the scheduler placed the pod, when the pod already runs on that node;
+//! - operator-wide settings (operator version, telemetry endpoint and installer, syslog
+//!   package, debug sleep, DNS policy, priority classes): every pod of every cluster would be
+//!   replaced at once, taking the clusters down; they apply when a pod is next created, as
+//!   upstream does.
+//!
+//! Everything that comes from the WekaContainer (its spec, the image the controller chose,
+//! the node's facts) is compared; the cluster controller paces such changes container by
+//! container.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -67,7 +74,9 @@ pub enum ReplaceReason {
 impl fmt::Display for ReplaceReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplaceReason::ImageChanged { from, to } => write!(f, "image changed from {from} to {to}"),
+            ReplaceReason::ImageChanged { from, to } => {
+                write!(f, "image changed from {from} to {to}")
+            }
             ReplaceReason::SpecChanged { field } => write!(f, "{field} changed"),
         }
     }
@@ -89,44 +98,31 @@ pub fn compare(desired: &Pod, actual: &Pod) -> PodDrift {
     );
     match (metadata, tolerations) {
         (None, None) => PodDrift::None,
-        (metadata, tolerations) => PodDrift::Patch {
-            metadata,
-            tolerations,
-        },
+        (metadata, tolerations) => PodDrift::Patch { metadata, tolerations },
     }
 }
 
 fn replace_reasons(want: &PodSpec, have: &PodSpec) -> Vec<ReplaceReason> {
-    let mut reasons = Vec::new();
+    let mut reasons: Vec<ReplaceReason> = image_change(want, have).into_iter().collect();
     let mut check = |field: &str, same: bool| {
         if !same {
-            reasons.push(ReplaceReason::SpecChanged {
-                field: format!("spec.{field}"),
-            });
+            reasons.push(ReplaceReason::SpecChanged { field: format!("spec.{field}") });
         }
     };
     let host_network = want.host_network.unwrap_or(false);
     check("hostNetwork", host_network == have.host_network.unwrap_or(false));
     check("hostPID", want.host_pid.unwrap_or(false) == have.host_pid.unwrap_or(false));
-    check("dnsPolicy", normalize::dns_policy(want) == normalize::dns_policy(have));
     check(
         "serviceAccountName",
         normalize::service_account(want) == normalize::service_account(have),
     );
-    check(
-        "imagePullSecrets",
-        normalize::pull_secrets(want) == normalize::pull_secrets(have),
-    );
+    check("imagePullSecrets", normalize::pull_secrets(want) == normalize::pull_secrets(have));
     check(
         "terminationGracePeriodSeconds",
         want.termination_grace_period_seconds.unwrap_or(30)
             == have.termination_grace_period_seconds.unwrap_or(30),
     );
-    check(
-        "topologySpreadConstraints",
-        want.topology_spread_constraints.as_deref().unwrap_or_default()
-            == have.topology_spread_constraints.as_deref().unwrap_or_default(),
-    );
+    check("topologySpreadConstraints", normalize::topology(want) == normalize::topology(have));
     // Pinned, after scheduling, to the node the pod already runs on: the same placement.
     let pinned_where_it_runs = hostname_pin(want).is_some()
         && hostname_pin(have).is_none()
@@ -136,32 +132,16 @@ fn replace_reasons(want: &PodSpec, have: &PodSpec) -> Vec<ReplaceReason> {
         false => (normalize::affinity(want), normalize::affinity(have)),
     };
     check("affinity", want_affinity == have_affinity);
-    if want.priority_class_name.is_some() && !pinned_where_it_runs {
-        check(
-            "priorityClassName",
-            want.priority_class_name == have.priority_class_name,
-        );
-    }
-    check(
-        "volumes",
-        normalize::volumes(want, false) == normalize::volumes(have, true),
-    );
-    if let Some(reason) = image_change(want, have) {
-        reasons.push(reason);
-    }
-    let mut container_fields = containers_changes("containers", &want.containers, &have.containers, host_network);
-    let empty = Vec::new();
+    check("volumes", normalize::volumes(want, false) == normalize::volumes(have, true));
+    let mut container_fields =
+        containers_changes("containers", &want.containers, &have.containers, host_network);
     container_fields.extend(containers_changes(
         "initContainers",
-        want.init_containers.as_ref().unwrap_or(&empty),
-        have.init_containers.as_ref().unwrap_or(&empty),
+        &normalize::init_containers(want),
+        &normalize::init_containers(have),
         host_network,
     ));
-    reasons.extend(
-        container_fields
-            .into_iter()
-            .map(|field| ReplaceReason::SpecChanged { field }),
-    );
+    reasons.extend(container_fields.into_iter().map(|field| ReplaceReason::SpecChanged { field }));
     reasons
 }
 
@@ -172,10 +152,7 @@ fn main_image(spec: &PodSpec) -> Option<&str> {
 
 fn image_change(want: &PodSpec, have: &PodSpec) -> Option<ReplaceReason> {
     let (to, from) = (main_image(want)?, main_image(have)?);
-    (to != from).then(|| ReplaceReason::ImageChanged {
-        from: from.to_string(),
-        to: to.to_string(),
-    })
+    (to != from).then(|| ReplaceReason::ImageChanged { from: from.to_string(), to: to.to_string() })
 }
 
 /// Field paths (`spec.containers[weka-container].env`) that differ between two container lists.
@@ -185,7 +162,8 @@ fn containers_changes(
     have: &[Container],
     host_network: bool,
 ) -> Vec<String> {
-    let names = |containers: &[Container]| containers.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    let names =
+        |containers: &[Container]| containers.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
     if names(want) != names(have) {
         return vec![format!("spec.{list}")];
     }
@@ -202,8 +180,14 @@ fn containers_changes(
         if w.image_pull_policy.is_some() {
             check("imagePullPolicy", w.image_pull_policy == h.image_pull_policy);
         }
-        check("command", w.command.as_deref().unwrap_or_default() == h.command.as_deref().unwrap_or_default());
-        check("args", w.args.as_deref().unwrap_or_default() == h.args.as_deref().unwrap_or_default());
+        check(
+            "command",
+            w.command.as_deref().unwrap_or_default() == h.command.as_deref().unwrap_or_default(),
+        );
+        check(
+            "args",
+            w.args.as_deref().unwrap_or_default() == h.args.as_deref().unwrap_or_default(),
+        );
         check("env", normalize::env(w) == normalize::env(h));
         check("ports", normalize::ports(w, host_network) == normalize::ports(h, host_network));
         check("volumeMounts", normalize::mounts(w) == normalize::mounts(h));
@@ -242,10 +226,7 @@ fn metadata_patch(desired: &Pod, actual: &Pod) -> Option<MetadataPatch> {
         desired.metadata.annotations.as_ref().unwrap_or(&empty),
     );
     let annotations = map_changes(live_annotations, &target);
-    let patch = MetadataPatch {
-        labels,
-        annotations,
-    };
+    let patch = MetadataPatch { labels, annotations };
     (patch != MetadataPatch::default()).then_some(patch)
 }
 
@@ -256,9 +237,8 @@ fn tolerations_patch(want: &[Toleration], have: &[Toleration]) -> Option<Vec<Tol
     let mut result = have.to_vec();
     let mut changed = false;
     for desired in want {
-        let found = result
-            .iter()
-            .position(|live| normalize::same_toleration_except_seconds(live, desired));
+        let found =
+            result.iter().position(|live| normalize::same_toleration_except_seconds(live, desired));
         match found {
             Some(i) if result[i].toleration_seconds == desired.toleration_seconds => {}
             Some(i) => {

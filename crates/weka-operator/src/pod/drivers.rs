@@ -9,7 +9,9 @@ use super::error::PodBuildError;
 use super::init_containers::{self, DRIVER_TOOLKIT_SHARED, HOST_MODULES, SHARED_WEKA_VERSION_DATA};
 use super::input::Input;
 use super::mode_traits::{ModeTraits, instruction_type, instructions};
-use super::parts::{PodParts, empty_dir, host_path, mount, read_only_mount, sub_path_mount};
+use super::parts::{
+    PodParts, empty_dir, host_path, mount, read_only_mount, secret_volume, sub_path_mount,
+};
 use super::volumes::{BOOT_SCRIPTS, proc_files};
 
 const GCLOUD_CREDENTIALS_DIR: &str = "/var/secrets/google";
@@ -56,7 +58,9 @@ fn cos(input: &Input) -> Result<PodParts, PodBuildError> {
     let settings = input.settings;
     let mut parts = PodParts::default();
     parts.init_containers.push(init_containers::uio_loader(&settings.maintenance_image));
-    if let Some(secret) = settings.maintenance_image_pull_secret.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(secret) =
+        settings.maintenance_image_pull_secret.as_deref().filter(|s| !s.is_empty())
+    {
         parts.image_pull_secrets.push(secret.to_string());
     }
     parts.volume(host_path(HOST_MODULES, "/lib/modules", None));
@@ -75,7 +79,7 @@ fn cos(input: &Input) -> Result<PodParts, PodBuildError> {
             });
         };
         parts
-            .volume(super::parts::secret("gcloud-credentials", secret))
+            .volume(secret_volume("gcloud-credentials", secret))
             .mount(mount("gcloud-credentials", GCLOUD_CREDENTIALS_DIR))
             .env(
                 "GOOGLE_APPLICATION_CREDENTIALS",
@@ -110,7 +114,8 @@ pub fn openshift_toolkit(input: &Input) -> Result<PodParts, PodBuildError> {
             why: "cannot create build container for OCP without Toolkit image",
         });
     };
-    if let Some(secret) = input.settings.ocp_driver_toolkit_secret.as_deref().filter(|s| !s.is_empty())
+    if let Some(secret) =
+        input.settings.ocp_driver_toolkit_secret.as_deref().filter(|s| !s.is_empty())
     {
         parts.image_pull_secrets.push(secret.to_string());
     }

@@ -12,9 +12,8 @@ pub fn whole_seconds(text: &str) -> Option<i64> {
     }
     let mut nanos: i128 = 0;
     while !rest.is_empty() {
-        let digits_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let digits_end =
+            rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let (number, after) = rest.split_at(digits_end);
         let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
         if whole.is_empty() || !fraction.chars().all(|c| c.is_ascii_digit()) {
@@ -40,10 +39,7 @@ fn unit(text: &str) -> Option<(i128, usize)> {
         ("m", 60_000_000_000),
         ("h", 3_600_000_000_000),
     ];
-    UNITS
-        .iter()
-        .find(|(name, _)| text.starts_with(name))
-        .map(|(name, nanos)| (*nanos, name.len()))
+    UNITS.iter().find(|(name, _)| text.starts_with(name)).map(|(name, nanos)| (*nanos, name.len()))
 }
 
 #[cfg(test)]

@@ -60,10 +60,7 @@ pub fn runtime(input: &Input) -> Result<PodParts, PodBuildError> {
         .env("WEKA_CLI_DEBUG", "0")
         .env("DIST_SERVICE", spec.drivers_dist_service.clone().unwrap_or_default())
         .env("DRIVERS_BUILD_ID", spec.drivers_build_id.as_deref().unwrap_or("auto"))
-        .env(
-            "MAX_TRACE_CAPACITY_GB",
-            (trace_capacity * (spec.num_cores as i64 + 1)).to_string(),
-        )
+        .env("MAX_TRACE_CAPACITY_GB", (trace_capacity * (spec.num_cores as i64 + 1)).to_string())
         .env("ENSURE_FREE_SPACE_GB", free_space.to_string())
         .env("DUMPER_CONFIG_MODE", dumper_mode)
         .env("IMAGE_NAME", input.image)
@@ -79,10 +76,7 @@ pub fn runtime(input: &Input) -> Result<PodParts, PodBuildError> {
         .env("AUTO_REMOVE_TIMEOUT", auto_remove.to_string())
         .env("CPU_POLICY", cpu_policy_name(cpu_policy))
         .env("SYSLOG_PACKAGE", input.settings.syslog_package.as_str())
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            input.settings.otel_exporter_otlp_endpoint.as_str(),
-        )
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", input.settings.otel_exporter_otlp_endpoint.as_str())
         .env("OTEL_SERVICE_NAME", "weka-operator-runtime")
         .env("OTEL_SERVICE_VERSION", input.settings.operator_version.as_str())
         .env("OTEL_LOGS_ENABLED", "true");

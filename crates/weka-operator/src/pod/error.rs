@@ -24,24 +24,15 @@ pub enum PodBuildError {
 
     /// An operator setting the pod needs for this mode and node is not configured.
     #[error("operator setting {setting} is required: {why}")]
-    MissingSetting {
-        setting: &'static str,
-        why: &'static str,
-    },
+    MissingSetting { setting: &'static str, why: &'static str },
 
     /// Discovery did not report something this mode needs on this node.
     #[error("node info lacks {what}: {why}")]
-    MissingNodeInfo {
-        what: &'static str,
-        why: &'static str,
-    },
+    MissingNodeInfo { what: &'static str, why: &'static str },
 }
 
 impl PodBuildError {
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        PodBuildError::InvalidSpec {
-            field,
-            reason: reason.into(),
-        }
+        PodBuildError::InvalidSpec { field, reason: reason.into() }
     }
 }

@@ -18,10 +18,7 @@ fn aws_ht_node() -> NodeInfo {
 }
 
 fn plain_node() -> NodeInfo {
-    NodeInfo {
-        boot_id: "8d1e0c52-77aa-4b1f-a3c4-5e6f70819202".to_string(),
-        ..NodeInfo::default()
-    }
+    NodeInfo { boot_id: "8d1e0c52-77aa-4b1f-a3c4-5e6f70819202".to_string(), ..NodeInfo::default() }
 }
 
 /// Metadata and spec fields every cluster container carries.

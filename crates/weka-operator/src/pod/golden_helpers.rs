@@ -101,10 +101,7 @@ spec:
     );
     let settings = PodSettings {
         proxy: Some("http://proxy.corp.example:3128".to_string()),
-        gke: GkeSettings {
-            disable_driver_signing: true,
-            ..GkeSettings::default()
-        },
+        gke: GkeSettings { disable_driver_signing: true, ..GkeSettings::default() },
         ..settings()
     };
     assert_yaml_snapshot!(build(&loader, node(NodeOs::Cos), &settings));

@@ -122,10 +122,8 @@ mod tests {
     fn ssd_proxy_offset_comes_from_the_settings() {
         let mut proxy = container(ContainerMode::Ssdproxy);
         proxy.spec.hugepages = Some(4000);
-        let settings = PodSettings {
-            ssd_proxy_hugepages_offset_mib: 1000,
-            ..PodSettings::default()
-        };
+        let settings =
+            PodSettings { ssd_proxy_hugepages_offset_mib: 1000, ..PodSettings::default() };
         assert_eq!(plan(&proxy, &settings).weka_memory, "3000MiB");
     }
 

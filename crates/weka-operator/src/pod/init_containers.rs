@@ -26,10 +26,7 @@ fn init_container(name: &str, image: &str, script: &str, mounts: Vec<VolumeMount
 }
 
 fn privileged() -> SecurityContext {
-    SecurityContext {
-        privileged: Some(true),
-        ..SecurityContext::default()
-    }
+    SecurityContext { privileged: Some(true), ..SecurityContext::default() }
 }
 
 /// Copies `/opt/weka/dist` of the cluster image for a drivers pod running another image.

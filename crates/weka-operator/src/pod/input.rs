@@ -26,7 +26,10 @@ pub struct Input<'a> {
 }
 
 impl<'a> Input<'a> {
-    pub fn new(container: &'a WekaContainer, ctx: &'a PodContext<'a>) -> Result<Self, PodBuildError> {
+    pub fn new(
+        container: &'a WekaContainer,
+        ctx: &'a PodContext<'a>,
+    ) -> Result<Self, PodBuildError> {
         let spec = &container.spec;
         let profile = profile::profile(spec.mode)?;
         let name = container
@@ -66,23 +69,16 @@ impl<'a> Input<'a> {
     /// The agent port: allocated, else the spec's (upstream `GetAgentPort`).
     pub fn agent_port(&self) -> i64 {
         let allocated = self.allocations().and_then(|a| a.agent_port).unwrap_or(0);
-        if allocated != 0 {
-            allocated as i64
-        } else {
-            self.spec.agent_port.unwrap_or(0) as i64
-        }
+        if allocated != 0 { allocated as i64 } else { self.spec.agent_port.unwrap_or(0) as i64 }
     }
 
     /// The node the container is pinned to: the spec's, else the one recorded in status.
     pub fn node_affinity(&self) -> Option<&'a str> {
         let status = self.container.status.as_ref();
-        [
-            self.spec.node_affinity.as_deref(),
-            status.and_then(|s| s.node_affinity.as_deref()),
-        ]
-        .into_iter()
-        .flatten()
-        .find(|node| !node.is_empty())
+        [self.spec.node_affinity.as_deref(), status.and_then(|s| s.node_affinity.as_deref())]
+            .into_iter()
+            .flatten()
+            .find(|node| !node.is_empty())
     }
 
     /// `spec.network.udpMode`.

@@ -46,11 +46,17 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use weka_api::WekaContainer;
 
+// The public interface for the WekaContainer controller, which is wired in next.
+#[allow(unused_imports)]
 pub use compare::{MetadataPatch, PodDrift, ReplaceReason, compare};
+#[allow(unused_imports)]
 pub use context::{CloudProvider, NodeInfo, NodeOs, PodContext, shutdown_instructions_path};
 pub use error::PodBuildError;
+#[allow(unused_imports)]
 pub use mode_traits::{ModeTraits, has_frontend, is_host_network, uses_drive_sharing};
+#[allow(unused_imports)]
 pub use settings::{CosHugepages, DnsPolicy, GkeSettings, PodSettings};
+#[allow(unused_imports)]
 pub use tolerations::expand_string_tolerations;
 
 use input::Input;
@@ -117,29 +123,11 @@ pub fn build_pod(container: &WekaContainer, ctx: &PodContext) -> Result<Pod, Pod
         .init_containers
         .into_iter()
         .map(|init| match init.inherits_main_env {
-            true => Container {
-                env: main.env.clone(),
-                ..init.container
-            },
+            true => Container { env: main.env.clone(), ..init.container },
             false => init.container,
         })
         .collect();
-    let pull_secrets: Vec<LocalObjectReference> = input
-        .spec
-        .image_pull_secret
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .chain(parts.image_pull_secrets.into_iter())
-        .fold(Vec::new(), |mut names, name| {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-            names
-        })
-        .into_iter()
-        .map(|name| LocalObjectReference { name })
-        .collect();
+    let pull_secrets = image_pull_secrets(&input, parts.image_pull_secrets);
     let spec_tolerations = input.spec.tolerations.as_deref().unwrap_or_default();
     let annotations = metadata::pod_annotations(container.metadata.annotations.as_ref());
 
@@ -166,17 +154,30 @@ pub fn build_pod(container: &WekaContainer, ctx: &PodContext) -> Result<Pod, Pod
             )),
             affinity: Some(scheduling::affinity(&input)),
             topology_spread_constraints: input.spec.topology_spread_constraints.clone(),
-            image_pull_secrets: (!pull_secrets.is_empty()).then_some(pull_secrets),
+            image_pull_secrets: pull_secrets,
             termination_grace_period_seconds: Some(input.profile.grace_period_seconds),
             host_network: host_network.then_some(true),
             host_pid: host_pid.then_some(true),
-            dns_policy: scheduling::dns_policy(&input, host_network).map(|p| p.as_str().to_string()),
+            dns_policy: scheduling::dns_policy(&input, host_network)
+                .map(|p| p.as_str().to_string()),
             priority_class_name: scheduling::priority_class(&input),
             service_account_name: input.spec.service_account_name.clone().filter(|s| !s.is_empty()),
             ..PodSpec::default()
         }),
         status: None,
     })
+}
+
+/// `spec.imagePullSecret`, then the secrets of helper images, each once.
+fn image_pull_secrets(input: &Input, helpers: Vec<String>) -> Option<Vec<LocalObjectReference>> {
+    let mut names: Vec<String> = Vec::new();
+    for name in input.spec.image_pull_secret.iter().cloned().chain(helpers) {
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let secrets: Vec<_> = names.into_iter().map(|name| LocalObjectReference { name }).collect();
+    (!secrets.is_empty()).then_some(secrets)
 }
 
 /// One TCP port per entry of the deprecated `spec.exposePorts` (upstream ignores

@@ -77,10 +77,7 @@ impl ModeTraits for ContainerMode {
     }
 
     fn is_one_off(self) -> bool {
-        matches!(
-            self,
-            AdhocOpWithContainer | Discovery | AdhocOp | DriversBuilder | DriversLoader
-        )
+        matches!(self, AdhocOpWithContainer | Discovery | AdhocOp | DriversBuilder | DriversLoader)
     }
 
     fn has_persistent_storage(self) -> bool {
@@ -121,10 +118,7 @@ impl ModeTraits for ContainerMode {
     }
 
     fn is_allocatable(self) -> bool {
-        matches!(
-            self,
-            Drive | Compute | Envoy | S3 | Nfs | Smbw | Telemetry | DataServices
-        )
+        matches!(self, Drive | Compute | Envoy | S3 | Nfs | Smbw | Telemetry | DataServices)
     }
 
     fn is_backend(self) -> bool {
@@ -199,10 +193,7 @@ mod tests {
             .filter(|m| m.is_weka_container() && !m.is_drivers())
             .filter(|m| !matches!(m, Ssdproxy | Telemetry))
             .collect();
-        assert_eq!(
-            host,
-            [Drive, Compute, Client, S3, Envoy, Nfs, Smbw, DataServices]
-        );
+        assert_eq!(host, [Drive, Compute, Client, S3, Envoy, Nfs, Smbw, DataServices]);
     }
 
     #[test]

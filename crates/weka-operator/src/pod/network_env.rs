@@ -31,9 +31,8 @@ fn selectors_json(
 ) -> Result<String, PodBuildError> {
     match selectors {
         None | Some([]) => Ok(String::new()),
-        Some(selectors) => {
-            serde_json::to_string(selectors).map_err(|e| PodBuildError::invalid(field, e.to_string()))
-        }
+        Some(selectors) => serde_json::to_string(selectors)
+            .map_err(|e| PodBuildError::invalid(field, e.to_string())),
     }
 }
 
@@ -55,10 +54,7 @@ pub fn network(network: Option<&Network>) -> Result<Vec<EnvVar>, PodBuildError> 
                 network.management_ips_selectors.as_deref(),
             )?,
         ),
-        env_value(
-            "BIND_MANAGEMENT_ALL",
-            network.bind_management_all.unwrap_or(false).to_string(),
-        ),
+        env_value("BIND_MANAGEMENT_ALL", network.bind_management_all.unwrap_or(false).to_string()),
         env_value("NET_GATEWAY", network.gateway.clone().unwrap_or_default()),
         env_value("UDP_MODE", network.udp_mode.unwrap_or(false).to_string()),
     ])
@@ -101,10 +97,7 @@ mod tests {
             ..Network::default()
         };
         assert_eq!(network_device(&spec), "eth1");
-        let spec = Network {
-            eth_devices: Some(vec!["mlx0".into(), "mlx1".into()]),
-            ..spec
-        };
+        let spec = Network { eth_devices: Some(vec!["mlx0".into(), "mlx1".into()]), ..spec };
         assert_eq!(network_device(&spec), "mlx0,mlx1");
     }
 
@@ -127,14 +120,8 @@ mod tests {
         };
         let env = network(Some(&spec)).unwrap();
         assert_eq!(value(&env, "NETWORK_DEVICE"), "");
-        assert_eq!(
-            value(&env, "NETWORK_SELECTORS"),
-            r#"[{"min":1,"subnet":"192.168.0.0/16"}]"#
-        );
-        assert_eq!(
-            value(&env, "MANAGEMENT_IPS_SELECTORS"),
-            r#"[{"deviceNames":["eth0"]}]"#
-        );
+        assert_eq!(value(&env, "NETWORK_SELECTORS"), r#"[{"min":1,"subnet":"192.168.0.0/16"}]"#);
+        assert_eq!(value(&env, "MANAGEMENT_IPS_SELECTORS"), r#"[{"deviceNames":["eth0"]}]"#);
         assert_eq!(value(&env, "NET_GATEWAY"), "192.168.0.1");
         assert_eq!(value(&env, "UDP_MODE"), "true");
         assert_eq!(value(&env, "BIND_MANAGEMENT_ALL"), "true");

@@ -12,9 +12,24 @@ use weka_api::constants::labels::HOSTNAME;
 
 use super::quantity;
 
-/// Env vars whose value depends on state that changes after the pod exists (see
-/// [`super::compare`]).
-const VOLATILE_ENV: [&str; 4] = ["PORT", "WEKA_PORT", "AGENT_PORT", "JOIN_IPS"];
+/// Env vars left out of comparisons (see [`super::compare`]): state that changes after the
+/// pod exists, operator-wide settings, and the image name (compared as the image).
+const UNCOMPARED_ENV: [&str; 10] = [
+    "PORT",
+    "WEKA_PORT",
+    "AGENT_PORT",
+    "JOIN_IPS",
+    "OTEL_SERVICE_VERSION",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "SYSLOG_PACKAGE",
+    "WEKA_OPERATOR_DEBUG_SLEEP",
+    "PYTHONPATH",
+    "IMAGE_NAME",
+];
+
+/// What the optional OpenTelemetry installer (an operator-wide setting) adds to a pod.
+const OTEL_INIT_CONTAINER: &str = "otel-packages-installer";
+const OTEL_VOLUME: &str = "otel-packages";
 
 /// The service account token volume the API server injects into every pod.
 const INJECTED_VOLUME_PREFIX: &str = "kube-api-access-";
@@ -23,23 +38,12 @@ const INJECTED_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount
 /// Kubernetes' default mode of configMap, secret and projected volumes (0644).
 const DEFAULT_MODE: i64 = 420;
 
-pub fn dns_policy(spec: &PodSpec) -> &str {
-    spec.dns_policy.as_deref().unwrap_or("ClusterFirst")
-}
-
 pub fn service_account(spec: &PodSpec) -> &str {
-    spec.service_account_name
-        .as_deref()
-        .or(spec.service_account.as_deref())
-        .unwrap_or("default")
+    spec.service_account_name.as_deref().or(spec.service_account.as_deref()).unwrap_or("default")
 }
 
 pub fn pull_secrets(spec: &PodSpec) -> Vec<&str> {
-    spec.image_pull_secrets
-        .iter()
-        .flatten()
-        .map(|s| s.name.as_str())
-        .collect()
+    spec.image_pull_secrets.iter().flatten().map(|s| s.name.as_str()).collect()
 }
 
 /// JSON without nulls, empty strings, empty lists and empty objects: Go's `omitempty` drops
@@ -47,10 +51,7 @@ pub fn pull_secrets(spec: &PodSpec) -> Vec<&str> {
 fn pruned(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, pruned(v)))
-                .filter(|(_, v)| !is_empty(v))
-                .collect(),
+            map.into_iter().map(|(k, v)| (k, pruned(v))).filter(|(_, v)| !is_empty(v)).collect(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(pruned).collect()),
         other => other,
@@ -91,6 +92,10 @@ pub fn hostname_pin(spec: &PodSpec) -> Option<&str> {
         })
 }
 
+pub fn topology(spec: &PodSpec) -> Value {
+    json(&spec.topology_spread_constraints.clone().unwrap_or_default())
+}
+
 pub fn affinity(spec: &PodSpec) -> Value {
     json(&spec.affinity.clone().unwrap_or_default())
 }
@@ -113,12 +118,13 @@ fn injected(volume: &Volume) -> bool {
     volume.name.starts_with(INJECTED_VOLUME_PREFIX) && volume.projected.is_some()
 }
 
-/// Volumes with Kubernetes' default modes written out; the injected token volume left out.
+/// Volumes with Kubernetes' default modes written out; the OpenTelemetry volume and (on live
+/// pods) the injected token volume left out.
 pub fn volumes(spec: &PodSpec, drop_injected: bool) -> Vec<Value> {
     spec.volumes
         .iter()
         .flatten()
-        .filter(|v| !(drop_injected && injected(v)))
+        .filter(|v| !(drop_injected && injected(v)) && v.name != OTEL_VOLUME)
         .map(|volume| {
             let mut value = json(volume);
             for source in ["configMap", "secret", "projected"] {
@@ -131,13 +137,19 @@ pub fn volumes(spec: &PodSpec, drop_injected: bool) -> Vec<Value> {
         .collect()
 }
 
-/// Env without volatile vars, with empty values dropped and the field-ref API version explicit.
+/// Init containers other than the OpenTelemetry installer.
+pub fn init_containers(spec: &PodSpec) -> Vec<Container> {
+    let init = spec.init_containers.iter().flatten();
+    init.filter(|c| c.name != OTEL_INIT_CONTAINER).cloned().collect()
+}
+
+/// Env without the uncompared vars; empty values dropped, the field-ref API version explicit.
 pub fn env(container: &Container) -> Vec<EnvVar> {
     container
         .env
         .iter()
         .flatten()
-        .filter(|e| !VOLATILE_ENV.contains(&e.name.as_str()))
+        .filter(|e| !UNCOMPARED_ENV.contains(&e.name.as_str()))
         .map(|e| {
             let mut e = e.clone();
             e.value = e.value.filter(|v| !v.is_empty());
@@ -166,14 +178,16 @@ pub fn ports(container: &Container, host_network: bool) -> Vec<ContainerPort> {
         .collect()
 }
 
-/// Mounts without the injected token mount, with empty and default values dropped.
+/// Mounts without the injected token and OpenTelemetry mounts, empty and default values dropped.
 pub fn mounts(container: &Container) -> Vec<VolumeMount> {
     container
         .volume_mounts
         .iter()
         .flatten()
         .filter(|m| {
-            !(m.name.starts_with(INJECTED_VOLUME_PREFIX) || m.mount_path == INJECTED_MOUNT_PATH)
+            !(m.name.starts_with(INJECTED_VOLUME_PREFIX)
+                || m.mount_path == INJECTED_MOUNT_PATH
+                || m.name == OTEL_VOLUME)
         })
         .map(|m| VolumeMount {
             read_only: m.read_only.filter(|r| *r),
@@ -185,11 +199,7 @@ pub fn mounts(container: &Container) -> Vec<VolumeMount> {
 }
 
 pub fn privileged(container: &Container) -> bool {
-    container
-        .security_context
-        .as_ref()
-        .and_then(|s| s.privileged)
-        .unwrap_or(false)
+    container.security_context.as_ref().and_then(|s| s.privileged).unwrap_or(false)
 }
 
 /// Requests with the API server's default (a missing request equals its limit).
@@ -207,8 +217,7 @@ fn requests_and_limits(
 
 fn same_quantities(a: &BTreeMap<String, Quantity>, b: &BTreeMap<String, Quantity>) -> bool {
     a.len() == b.len()
-        && a.iter()
-            .all(|(name, q)| b.get(name).is_some_and(|other| quantity::same(q, other)))
+        && a.iter().all(|(name, q)| b.get(name).is_some_and(|other| quantity::same(q, other)))
 }
 
 /// Same requests and limits by value.

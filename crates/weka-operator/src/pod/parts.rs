@@ -68,11 +68,7 @@ impl PodParts {
 }
 
 pub fn env_value(name: &str, value: impl Into<String>) -> EnvVar {
-    EnvVar {
-        name: name.to_string(),
-        value: Some(value.into()),
-        value_from: None,
-    }
+    EnvVar { name: name.to_string(), value: Some(value.into()), value_from: None }
 }
 
 /// An env var from the downward API.
@@ -108,10 +104,7 @@ pub const FILE: Option<&str> = Some("File");
 pub fn empty_dir(name: &str, medium: Option<String>) -> Volume {
     Volume {
         name: name.to_string(),
-        empty_dir: Some(EmptyDirVolumeSource {
-            medium,
-            size_limit: None,
-        }),
+        empty_dir: Some(EmptyDirVolumeSource { medium, size_limit: None }),
         ..Volume::default()
     }
 }
@@ -128,7 +121,7 @@ pub fn config_map(name: &str, config_map: &str, default_mode: Option<i32>) -> Vo
     }
 }
 
-pub fn secret(name: &str, secret_name: &str) -> Volume {
+pub fn secret_volume(name: &str, secret_name: &str) -> Volume {
     Volume {
         name: name.to_string(),
         secret: Some(SecretVolumeSource {
@@ -140,23 +133,13 @@ pub fn secret(name: &str, secret_name: &str) -> Volume {
 }
 
 pub fn mount(volume: &str, path: &str) -> VolumeMount {
-    VolumeMount {
-        name: volume.to_string(),
-        mount_path: path.to_string(),
-        ..VolumeMount::default()
-    }
+    VolumeMount { name: volume.to_string(), mount_path: path.to_string(), ..VolumeMount::default() }
 }
 
 pub fn sub_path_mount(volume: &str, path: &str, sub_path: &str) -> VolumeMount {
-    VolumeMount {
-        sub_path: Some(sub_path.to_string()),
-        ..mount(volume, path)
-    }
+    VolumeMount { sub_path: Some(sub_path.to_string()), ..mount(volume, path) }
 }
 
 pub fn read_only_mount(volume: &str, path: &str) -> VolumeMount {
-    VolumeMount {
-        read_only: Some(true),
-        ..mount(volume, path)
-    }
+    VolumeMount { read_only: Some(true), ..mount(volume, path) }
 }

@@ -19,20 +19,14 @@ pub enum CpuRule {
     /// cores, neither doubled nor plus one (envoy).
     CoresOnly,
     /// Fixed values; a missing limit means requests only.
-    Fixed {
-        request: &'static str,
-        limit: Option<&'static str>,
-    },
+    Fixed { request: &'static str, limit: Option<&'static str> },
 }
 
 /// How a mode's memory request and limit are set (MiB formulas from upstream `setResources`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemoryRule {
     /// Fixed values; a missing limit equals the request (or means requests only for ad-hoc).
-    Fixed {
-        request: &'static str,
-        limit: Option<&'static str>,
-    },
+    Fixed { request: &'static str, limit: Option<&'static str> },
     /// `2000 + 1965 + 3050 × cores + additionalMemory`, unless `spec.resources` sets memory.
     Client,
     /// `4000 + 4000 + 3000 × cores + 700 × numDrives + additionalMemory`.
@@ -58,12 +52,7 @@ pub struct ModeProfile {
 }
 
 const fn data_path(cpu: CpuRule, memory: MemoryRule, counts_extra_cores: bool) -> ModeProfile {
-    ModeProfile {
-        grace_period_seconds: ONE_YEAR_SECONDS,
-        counts_extra_cores,
-        cpu,
-        memory,
-    }
+    ModeProfile { grace_period_seconds: ONE_YEAR_SECONDS, counts_extra_cores, cpu, memory }
 }
 
 const fn fixed(
@@ -74,14 +63,8 @@ const fn fixed(
     ModeProfile {
         grace_period_seconds,
         counts_extra_cores: false,
-        cpu: CpuRule::Fixed {
-            request: cpu.0,
-            limit: cpu.1,
-        },
-        memory: MemoryRule::Fixed {
-            request: memory.0,
-            limit: memory.1,
-        },
+        cpu: CpuRule::Fixed { request: cpu.0, limit: cpu.1 },
+        memory: MemoryRule::Fixed { request: memory.0, limit: memory.1 },
     }
 }
 
@@ -100,11 +83,7 @@ pub fn profile(mode: ContainerMode) -> Result<ModeProfile, PodBuildError> {
         Client => data_path(ByPolicy, MemoryRule::Client, false),
         S3 | Nfs => data_path(ByPolicy, MemoryRule::Protocol, true),
         DataServices => data_path(ByPolicy, MemoryRule::DataServices, true),
-        Ssdproxy => fixed(
-            ONE_YEAR_SECONDS,
-            ("500m", Some("2000m")),
-            ("2500M", Some("7500M")),
-        ),
+        Ssdproxy => fixed(ONE_YEAR_SECONDS, ("500m", Some("2000m")), ("2500M", Some("7500M"))),
         Envoy => ModeProfile {
             grace_period_seconds: 300,
             ..data_path(CoresOnly, MemoryRule::Envoy, false)
@@ -151,10 +130,7 @@ mod tests {
 
     #[test]
     fn every_other_mode_has_a_profile() {
-        let supported = ContainerMode::ALL
-            .into_iter()
-            .filter(|m| profile(*m).is_ok())
-            .count();
+        let supported = ContainerMode::ALL.into_iter().filter(|m| profile(*m).is_ok()).count();
         assert_eq!(supported, 16);
     }
 }

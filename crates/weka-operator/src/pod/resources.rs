@@ -102,10 +102,9 @@ pub fn cpu(input: &Input) -> (Option<String>, Option<String>) {
         ResolvedCpuPolicy::DedicatedHt => dedicated(2 * total + 1 - extra),
         ResolvedCpuPolicy::Dedicated if cores_only => dedicated(total),
         ResolvedCpuPolicy::Dedicated => dedicated(total + 1),
-        ResolvedCpuPolicy::Manual if from_spec().1.is_none() => (
-            Some(format!("{}m", 1000 * total + 100)),
-            Some(format!("{}m", 1000 * (total + 1))),
-        ),
+        ResolvedCpuPolicy::Manual if from_spec().1.is_none() => {
+            (Some(format!("{}m", 1000 * total + 100)), Some(format!("{}m", 1000 * (total + 1))))
+        }
         ResolvedCpuPolicy::Manual | ResolvedCpuPolicy::Shared => from_spec(),
     }
 }
@@ -123,10 +122,9 @@ pub fn memory(input: &Input) -> (String, String) {
             match spec_quantity(input, |r| r.requests.as_ref()?.memory.as_ref()) {
                 // Upstream takes the limit as written, "0" when unset, which the API server
                 // rejects (limit below request); an unset limit follows the request instead.
-                Some(request) => (
-                    request,
-                    spec_quantity(input, |r| r.limits.as_ref()?.memory.as_ref()),
-                ),
+                Some(request) => {
+                    (request, spec_quantity(input, |r| r.limits.as_ref()?.memory.as_ref()))
+                }
                 None => (mib(2000 + 1965 + 3050 * cores + additional), None),
             }
         }
@@ -169,21 +167,15 @@ pub fn drive_resources(input: &Input) -> Vec<(&'static str, i64)> {
         return vec![(extended::SHARED_DRIVES_CAPACITY, capacity)];
     }
     let (tlc, qlc) = split_capacity(container_capacity, spec.drive_types_ratio.as_ref());
-    [
-        (extended::SHARED_DRIVES_CAPACITY, tlc),
-        (extended::SHARED_DRIVES_CAPACITY_QLC, qlc),
-    ]
-    .into_iter()
-    .filter(|(_, gib)| *gib > 0)
-    .collect()
+    [(extended::SHARED_DRIVES_CAPACITY, tlc), (extended::SHARED_DRIVES_CAPACITY_QLC, qlc)]
+        .into_iter()
+        .filter(|(_, gib)| *gib > 0)
+        .collect()
 }
 
 /// Splits capacity into TLC and QLC by ratio; the rounding remainder goes to QLC; no ratio
 /// means all TLC (upstream `GetTlcQlcCapacity`).
-pub fn split_capacity(
-    total: i64,
-    ratio: Option<&DriveTypesRatio>,
-) -> (i64, i64) {
+pub fn split_capacity(total: i64, ratio: Option<&DriveTypesRatio>) -> (i64, i64) {
     let Some(ratio) = ratio.filter(|r| r.tlc + r.qlc > 0) else {
         return (total, 0);
     };
@@ -205,41 +197,30 @@ pub fn nic_resources(input: &Input) -> Option<(&'static str, i64)> {
 pub fn requirements(input: &Input) -> Result<ResourceRequirements, PodBuildError> {
     let (cpu_request, cpu_limit) = cpu(input);
     let (memory_request, memory_limit) = memory(input);
-    let mut requests = BTreeMap::new();
-    let mut limits = BTreeMap::new();
-    let mut both = |name: &str, value: String| {
-        requests.insert(name.to_string(), Quantity(value.clone()));
-        limits.insert(name.to_string(), Quantity(value));
-    };
-    if !input.mode.is_adhoc() {
-        both(&input.hugepages.resource_name(), input.hugepages.quantity.clone());
-        for (name, value) in drive_resources(input).into_iter().chain(nic_resources(input)) {
-            both(name, value.to_string());
-        }
-    }
-    requests.insert("memory".to_string(), Quantity(memory_request));
-    requests.insert(
-        "ephemeral-storage".to_string(),
-        Quantity(ephemeral_storage(input.mode).to_string()),
-    );
-    if let Some(cpu) = cpu_request {
-        requests.insert("cpu".to_string(), Quantity(cpu));
-    }
+    let quantity = |value: String| Quantity(value);
+    let mut requests = BTreeMap::from([
+        ("memory".to_string(), quantity(memory_request)),
+        ("ephemeral-storage".to_string(), quantity(ephemeral_storage(input.mode).to_string())),
+    ]);
+    requests.extend(cpu_request.map(|cpu| ("cpu".to_string(), quantity(cpu))));
     if input.mode.is_adhoc() {
-        // Ad-hoc pods set requests only.
-        limits.clear();
-    } else {
-        limits.insert("memory".to_string(), Quantity(memory_limit));
-        if let Some(cpu) = cpu_limit {
-            limits.insert("cpu".to_string(), Quantity(cpu));
-        }
+        // Ad-hoc pods run no WEKA process: requests only, no hugepages, drives or NICs.
+        return Ok(ResourceRequirements { requests: Some(requests), limits: None, claims: None });
+    }
+    let mut limits = BTreeMap::from([("memory".to_string(), quantity(memory_limit))]);
+    limits.extend(cpu_limit.map(|cpu| ("cpu".to_string(), quantity(cpu))));
+    // Hugepages (present even when zero) and device-plugin resources: request = limit.
+    let hugepages = (input.hugepages.resource_name(), input.hugepages.quantity.clone());
+    let devices = drive_resources(input)
+        .into_iter()
+        .chain(nic_resources(input))
+        .map(|(name, count)| (name.to_string(), count.to_string()));
+    for (name, value) in std::iter::once(hugepages).chain(devices) {
+        requests.insert(name.clone(), quantity(value.clone()));
+        limits.insert(name, quantity(value));
     }
     check_requests_within_limits(&requests, &limits)?;
-    Ok(ResourceRequirements {
-        requests: Some(requests),
-        limits: (!limits.is_empty()).then_some(limits),
-        claims: None,
-    })
+    Ok(ResourceRequirements { requests: Some(requests), limits: Some(limits), claims: None })
 }
 
 /// The API server rejects a request above its limit; say which one instead.
@@ -265,7 +246,5 @@ fn spec_quantity(
     pick: impl Fn(&PodResourcesSpec) -> Option<&Quantity>,
 ) -> Option<String> {
     let resources = input.spec.resources.as_ref()?;
-    pick(resources)
-        .filter(|q| !quantity::is_zero(q))
-        .map(|q| q.0.clone())
+    pick(resources).filter(|q| !quantity::is_zero(q)).map(|q| q.0.clone())
 }

@@ -79,19 +79,19 @@ pub fn pod_rules(input: &Input, affinity: &mut Affinity) {
         return;
     }
     let cluster_uid = input.ctx.cluster_uid.as_deref().unwrap_or_default();
-    let apart = if has_frontend(input.container) && !input.settings.allow_multiple_protocols_per_node
-    {
-        LabelSelector {
-            match_expressions: Some(vec![LabelSelectorRequirement {
-                key: labels::MODE.to_string(),
-                operator: "In".to_string(),
-                values: Some(FRONTEND_MODES.iter().map(|m| m.as_str().to_string()).collect()),
-            }]),
-            match_labels: None,
-        }
-    } else {
-        cluster_mode_selector(cluster_uid, mode)
-    };
+    let apart =
+        if has_frontend(input.container) && !input.settings.allow_multiple_protocols_per_node {
+            LabelSelector {
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: labels::MODE.to_string(),
+                    operator: "In".to_string(),
+                    values: Some(FRONTEND_MODES.iter().map(|m| m.as_str().to_string()).collect()),
+                }]),
+                match_labels: None,
+            }
+        } else {
+            cluster_mode_selector(cluster_uid, mode)
+        };
     affinity
         .pod_anti_affinity
         .get_or_insert_with(PodAntiAffinity::default)

@@ -37,11 +37,7 @@ pub struct CosHugepages {
 
 impl Default for CosHugepages {
     fn default() -> Self {
-        CosHugepages {
-            enabled: false,
-            size: "2m".to_string(),
-            count: 4000,
-        }
+        CosHugepages { enabled: false, size: "2m".to_string(), count: 4000 }
     }
 }
 

@@ -108,10 +108,7 @@ mod tests {
 
     #[test]
     fn skipping_unhealthy_tolerations_leaves_pressure_ones() {
-        let settings = PodSettings {
-            skip_unhealthy_toleration: true,
-            ..PodSettings::default()
-        };
+        let settings = PodSettings { skip_unhealthy_toleration: true, ..PodSettings::default() };
         let tolerations = pod_tolerations(ContainerMode::Drive, &[], &settings);
         assert_eq!(tolerations.len(), 1 + 6);
         assert!(!tolerations.iter().any(|t| t.key.as_deref() == Some(UNHEALTHY_TAINTS[0])));
@@ -155,8 +152,11 @@ mod tests {
             toleration_seconds: None,
         };
         let duplicate = exists(Some("weka.io/shutdown-node"), NO_EXECUTE);
-        let tolerations =
-            pod_tolerations(ContainerMode::Compute, &[custom.clone(), duplicate], &PodSettings::default());
+        let tolerations = pod_tolerations(
+            ContainerMode::Compute,
+            &[custom.clone(), duplicate],
+            &PodSettings::default(),
+        );
         assert_eq!(tolerations.last(), Some(&custom));
         assert_eq!(tolerations.len(), 1 + 4 + 6 + 1);
     }
@@ -168,7 +168,8 @@ mod tests {
             operator: Some("Exists".into()),
             ..Toleration::default()
         };
-        let expanded = expand_string_tolerations(&["weka-only".to_string()], &[raw.clone()]);
+        let expanded =
+            expand_string_tolerations(&["weka-only".to_string()], std::slice::from_ref(&raw));
         assert_eq!(
             expanded,
             vec![

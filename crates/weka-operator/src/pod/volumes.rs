@@ -1,13 +1,14 @@
 //! Volumes and mounts of the main container: the base set every pod has, host persistence,
 //! SSD proxy sockets, and the configMaps and secrets the spec names.
 
+use k8s_openapi::api::core::v1::{PersistentVolumeClaimVolumeSource, Volume};
 use weka_api::wekacontainer::ContainerMode;
 
 use super::error::PodBuildError;
 use super::input::Input;
 use super::mode_traits::{ModeTraits, instruction_type, instructions, uses_drive_sharing};
 use super::parts::{
-    DIRECTORY_OR_CREATE, FILE, PodParts, config_map, empty_dir, host_path, mount,
+    DIRECTORY_OR_CREATE, FILE, PodParts, config_map, empty_dir, host_path, mount, secret_volume,
     sub_path_mount,
 };
 
@@ -32,17 +33,9 @@ pub fn base(input: &Input) -> Result<PodParts, PodBuildError> {
         .mount(mount("run", "/host/run"))
         .mount(mount("sys", "/sys"))
         .mount(sub_path_mount(BOOT_SCRIPTS, "/opt/weka_runtime.py", "weka_runtime.py"))
-        .mount(sub_path_mount(
-            BOOT_SCRIPTS,
-            "/etc/syslog-ng/syslog-ng.conf",
-            "syslog-ng.conf",
-        ))
+        .mount(sub_path_mount(BOOT_SCRIPTS, "/etc/syslog-ng/syslog-ng.conf", "syslog-ng.conf"))
         .mount(sub_path_mount(BOOT_SCRIPTS, "/usr/local/bin/weka", "run-weka-cli.sh"))
-        .mount(sub_path_mount(
-            BOOT_SCRIPTS,
-            "/usr/local/bin/wekaauthcli",
-            "run-weka-cli.sh",
-        ))
+        .mount(sub_path_mount(BOOT_SCRIPTS, "/usr/local/bin/wekaauthcli", "run-weka-cli.sh"))
         .mount(mount("osrelease", "/hostside/etc/os-release"));
     if !input.mode.is_adhoc() {
         parts
@@ -66,17 +59,9 @@ pub fn persistence(input: &Input) -> Result<PodParts, PodBuildError> {
     parts
         .mount(mount(own, &format!("{HOST_BINDS}/opt-weka")))
         .mount(sub_path_mount(own, "/var/log", "var/log"))
-        .mount(sub_path_mount(
-            own,
-            &format!("{HOST_BINDS}/boot-level"),
-            "tmpfss/boot-level",
-        ))
+        .mount(sub_path_mount(own, &format!("{HOST_BINDS}/boot-level"), "tmpfss/boot-level"))
         .mount(mount(shared, &format!("{HOST_BINDS}/shared")))
-        .mount(sub_path_mount(
-            cluster,
-            &format!("{HOST_BINDS}/shared-configs"),
-            "shared-configs",
-        ));
+        .mount(sub_path_mount(cluster, &format!("{HOST_BINDS}/shared-configs"), "shared-configs"));
     if input.mode == ContainerMode::Telemetry {
         // The telemetry gateway discovers its configuration there.
         parts.mount(sub_path_mount(
@@ -87,16 +72,8 @@ pub fn persistence(input: &Input) -> Result<PodParts, PodBuildError> {
     }
     let cluster_uid = input.ctx.cluster_uid.as_deref();
     parts
-        .volume(host_path(
-            own,
-            node.container_persistence_path(input.uid),
-            DIRECTORY_OR_CREATE,
-        ))
-        .volume(host_path(
-            shared,
-            node.container_shared_path(input.uid),
-            DIRECTORY_OR_CREATE,
-        ))
+        .volume(host_path(own, node.container_persistence_path(input.uid), DIRECTORY_OR_CREATE))
+        .volume(host_path(shared, node.container_shared_path(input.uid), DIRECTORY_OR_CREATE))
         .volume(host_path(
             cluster,
             node.cluster_persistence_path(cluster_uid),
@@ -105,15 +82,13 @@ pub fn persistence(input: &Input) -> Result<PodParts, PodBuildError> {
     if let Some(pvc) = &input.spec.pvc {
         let global = "weka-container-global-persistence-dir";
         parts.mount(mount(global, "/opt/weka-global-persistence"));
-        parts.volume(k8s_openapi::api::core::v1::Volume {
+        parts.volume(Volume {
             name: global.to_string(),
-            persistent_volume_claim: Some(
-                k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource {
-                    claim_name: pvc.name.clone(),
-                    read_only: None,
-                },
-            ),
-            ..Default::default()
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: pvc.name.clone(),
+                read_only: None,
+            }),
+            ..Volume::default()
         });
         parts.env("WEKA_PERSISTENCE_MODE", "global");
     }
@@ -140,7 +115,8 @@ pub fn ssd_proxy_socket_dir(input: &Input) -> Result<PodParts, PodBuildError> {
 /// UID must be present.
 pub fn ssd_proxy_local_socket(input: &Input) -> Result<PodParts, PodBuildError> {
     let mut parts = PodParts::default();
-    if !input.mode.is_adhoc() || instruction_type(input.container) != Some(instructions::SIGN_DRIVES)
+    if !input.mode.is_adhoc()
+        || instruction_type(input.container) != Some(instructions::SIGN_DRIVES)
     {
         return Ok(parts);
     }
@@ -150,16 +126,10 @@ pub fn ssd_proxy_local_socket(input: &Input) -> Result<PodParts, PodBuildError> 
         .and_then(|v| v.get("ssd_proxy_container_uuid")?.as_str().map(str::to_string))
         .filter(|uid| !uid.is_empty());
     if let Some(uid) = proxy_uid {
-        let path = format!(
-            "{}/local-sockets/ssdproxy",
-            input.ctx.node.container_shared_path(&uid)
+        let path = format!("{}/local-sockets/ssdproxy", input.ctx.node.container_shared_path(&uid));
+        parts.volume(host_path("weka-ssdproxy-local-socket", path, DIRECTORY_OR_CREATE)).mount(
+            mount("weka-ssdproxy-local-socket", &format!("{HOST_BINDS}/ssdproxy-local-socket")),
         );
-        parts
-            .volume(host_path("weka-ssdproxy-local-socket", path, DIRECTORY_OR_CREATE))
-            .mount(mount(
-                "weka-ssdproxy-local-socket",
-                &format!("{HOST_BINDS}/ssdproxy-local-socket"),
-            ));
     }
     Ok(parts)
 }
@@ -182,11 +152,8 @@ pub fn weka_credentials(input: &Input) -> Result<PodParts, PodBuildError> {
     let key_ref = input.spec.weka_secret_ref.as_ref().and_then(|r| r.secret_key_ref.as_ref());
     if let Some(secret_name) = key_ref.map(|k| k.key.as_str()).filter(|k| !k.is_empty()) {
         parts
-            .volume(super::parts::secret("weka-credentials", secret_name))
-            .mount(mount(
-                "weka-credentials",
-                "/var/run/secrets/weka-operator/operator-user",
-            ));
+            .volume(secret_volume("weka-credentials", secret_name))
+            .mount(mount("weka-credentials", "/var/run/secrets/weka-operator/operator-user"));
     }
     Ok(parts)
 }
@@ -204,7 +171,7 @@ pub fn additional_secrets(input: &Input) -> Result<PodParts, PodBuildError> {
             ));
         }
         parts
-            .volume(super::parts::secret(&volume, secret))
+            .volume(secret_volume(&volume, secret))
             .mount(mount(&volume, &format!("/var/run/secrets/weka-operator/{name}")));
     }
     Ok(parts)
