@@ -10,6 +10,7 @@ use crate::errors::{Cause, Error, Result};
 use crate::handlers::params::FieldValidation;
 use crate::registry::{Resource, Schema, StatusOnCreate, crd_resources};
 use crate::store::{StoreError, object};
+use crate::schema::{strict_decoding_error, unknown_field_message};
 use crate::{defaults, unknown_fields, validation};
 
 /// An object ready for the store, and the warnings for the client.
@@ -20,9 +21,9 @@ pub struct Admitted {
 
 /// Checks (or fills in) apiVersion and kind against the endpoint.
 fn check_type(resource: &Resource, obj: &mut Value) -> Result<()> {
-    let map = obj
-        .as_object_mut()
-        .ok_or_else(|| Error::BadRequest("the request body must be a JSON or YAML object".into()))?;
+    let map = obj.as_object_mut().ok_or_else(|| {
+        Error::BadRequest("the request body must be a JSON or YAML object".into())
+    })?;
     let expected_api_version = resource.api_version();
     match map.get("apiVersion").and_then(Value::as_str) {
         Some(v) if !v.is_empty() && v != expected_api_version => {
@@ -46,10 +47,13 @@ fn check_type(resource: &Resource, obj: &mut Value) -> Result<()> {
     }
 }
 
+/// Applies `fieldValidation` to the unknown fields found; `prefix` starts the Strict error
+/// message (built-in kinds name the decoding that failed).
 fn unknown_field_policy(
     validation: FieldValidation,
     unknown: &[String],
     warnings: &mut Vec<String>,
+    prefix: &str,
 ) -> Result<()> {
     if unknown.is_empty() {
         return Ok(());
@@ -57,18 +61,11 @@ fn unknown_field_policy(
     match validation {
         FieldValidation::Ignore => Ok(()),
         FieldValidation::Warn => {
-            warnings.extend(unknown.iter().map(|p| format!("unknown field \"{p}\"")));
+            warnings.extend(unknown.iter().map(|p| unknown_field_message(p)));
             Ok(())
         }
         FieldValidation::Strict => {
-            let list: Vec<String> = unknown
-                .iter()
-                .map(|p| format!("unknown field \"{p}\""))
-                .collect();
-            Err(Error::BadRequest(format!(
-                "strict decoding error: {}",
-                list.join(", ")
-            )))
+            Err(Error::BadRequest(format!("{prefix}{}", strict_decoding_error(unknown))))
         }
     }
 }
@@ -89,6 +86,7 @@ pub fn admit(
     mut obj: Value,
     old: Option<&Value>,
     field_validation: FieldValidation,
+    status_only: bool,
 ) -> Result<Admitted> {
     check_type(resource, &mut obj)?;
     let mut warnings = Vec::new();
@@ -104,23 +102,22 @@ pub fn admit(
             })?;
             let unknown = unknown_fields::find(&obj, &known);
             let names: Vec<String> = unknown.iter().map(ToString::to_string).collect();
-            unknown_field_policy(field_validation, &names, &mut warnings)?;
+            let prefix = format!(
+                "{kind} in version \"{version}\" cannot be handled as a {kind}: ",
+                kind = resource.kind,
+                version = resource.version
+            );
+            unknown_field_policy(field_validation, &names, &mut warnings, &prefix)?;
             unknown_fields::remove(&mut obj, &unknown);
         }
         Schema::Custom(validator) => {
-            let Admission {
-                unknown_fields,
-                mut errors,
-            } = validator.admit(&mut obj, old);
-            unknown_field_policy(field_validation, &unknown_fields, &mut warnings)?;
+            let Admission { unknown_fields, mut errors } =
+                validator.admit(&mut obj, old, status_only);
+            unknown_field_policy(field_validation, &unknown_fields, &mut warnings, "")?;
             causes.append(&mut errors);
         }
     }
-    if let Some(warning) = resource
-        .custom
-        .as_ref()
-        .and_then(|c| c.deprecation_warning.clone())
-    {
+    if let Some(warning) = resource.custom.as_ref().and_then(|c| c.deprecation_warning.clone()) {
         warnings.push(warning);
     }
     defaults::apply(resource, &mut obj);
@@ -133,10 +130,7 @@ pub fn admit(
     if !causes.is_empty() {
         return Err(invalid(resource, &obj, causes));
     }
-    Ok(Admitted {
-        object: conversion::to_storage(resource, obj),
-        warnings,
-    })
+    Ok(Admitted { object: conversion::to_storage(resource, obj), warnings })
 }
 
 pub fn is_crd(resource: &Resource) -> bool {
@@ -174,24 +168,18 @@ pub fn status_on_create(resource: &Resource, obj: &mut Value) {
 /// A store refusal as the API reports it.
 pub fn store_error(resource: &Resource, name: &str, error: StoreError) -> Error {
     match error {
-        StoreError::NotFound => Error::NotFound {
-            resource: resource.name(),
-            name: name.into(),
-        },
-        StoreError::AlreadyExists => Error::AlreadyExists {
-            resource: resource.name(),
-            name: name.into(),
-        },
+        StoreError::NotFound => Error::NotFound { resource: resource.name(), name: name.into() },
+        StoreError::AlreadyExists => {
+            Error::AlreadyExists { resource: resource.name(), name: name.into() }
+        }
         StoreError::Conflict => Error::Conflict {
             resource: resource.name(),
             name: name.into(),
             message: StoreError::Conflict.to_string(),
         },
-        StoreError::PreconditionFailed(message) => Error::Conflict {
-            resource: resource.name(),
-            name: name.into(),
-            message,
-        },
+        StoreError::PreconditionFailed(message) => {
+            Error::Conflict { resource: resource.name(), name: name.into(), message }
+        }
         StoreError::Invalid { field, message } => Error::Invalid {
             group: resource.group.clone(),
             kind: resource.kind.clone(),
@@ -206,8 +194,8 @@ pub fn store_error(resource: &Resource, name: &str, error: StoreError) -> Error 
                 message,
             }],
         },
-        StoreError::Expired { requested, oldest } => Error::Expired(format!(
-            "too old resource version: {requested} ({oldest})"
-        )),
+        StoreError::Expired { requested, oldest } => {
+            Error::Expired(format!("too old resource version: {requested} ({oldest})"))
+        }
     }
 }

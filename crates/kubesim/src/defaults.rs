@@ -27,11 +27,7 @@ fn default_container(c: &mut Value) {
     let last = image.rsplit('/').next().unwrap_or("");
     let tagged = last.contains(':') && !last.ends_with(":latest");
     let digest = image.contains('@');
-    let policy = if tagged || digest {
-        "IfNotPresent"
-    } else {
-        "Always"
-    };
+    let policy = if tagged || digest { "IfNotPresent" } else { "Always" };
     set_default(c, "imagePullPolicy", json!(policy));
     set_default(c, "terminationMessagePath", json!("/dev/termination-log"));
     set_default(c, "terminationMessagePolicy", json!("File"));
@@ -65,17 +61,12 @@ pub fn pod_spec(spec: &mut Map<String, Value>, with_tolerations: bool) {
 /// The DefaultTolerationSeconds admission plugin: pods tolerate not-ready and unreachable
 /// nodes for 300 s unless they say otherwise.
 fn default_tolerations(spec: &mut Map<String, Value>) {
-    let tolerations = spec
-        .entry("tolerations")
-        .or_insert_with(|| Value::Array(Vec::new()));
+    let tolerations = spec.entry("tolerations").or_insert_with(|| Value::Array(Vec::new()));
     if !tolerations.is_array() {
         *tolerations = Value::Array(Vec::new());
     }
     let list = tolerations.as_array_mut().expect("made an array above");
-    for key in [
-        "node.kubernetes.io/not-ready",
-        "node.kubernetes.io/unreachable",
-    ] {
+    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
         let present = list.iter().any(|t| {
             t.get("key").and_then(Value::as_str) == Some(key)
                 || (t.get("key").is_none()
@@ -107,10 +98,7 @@ pub fn apply(resource: &Resource, obj: &mut Value) {
             }
         }
         ("", "namespaces") => {
-            let name = obj
-                .pointer("/metadata/name")
-                .cloned()
-                .unwrap_or(Value::Null);
+            let name = obj.pointer("/metadata/name").cloned().unwrap_or(Value::Null);
             if let Some(meta) = object_at(obj, &["metadata"]) {
                 let labels = meta.entry("labels").or_insert_with(|| json!({}));
                 if let Some(labels) = labels.as_object_mut() {

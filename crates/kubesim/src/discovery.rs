@@ -82,11 +82,7 @@ fn groups(resources: &[Arc<Resource>]) -> Vec<(String, Vec<String>)> {
 }
 
 fn group_version(group: &str, version: &str) -> String {
-    if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    }
+    if group.is_empty() { version.to_string() } else { format!("{group}/{version}") }
 }
 
 fn api_group(name: &str, versions: &[String]) -> Value {
@@ -144,10 +140,7 @@ fn subresources(r: &Resource) -> Vec<(String, String, String, String, Vec<String
 
 fn resource_list(group: &str, version: &str, resources: &[Arc<Resource>]) -> Value {
     let mut list = Vec::new();
-    for r in resources
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-    {
+    for r in resources.iter().filter(|r| r.group == group && r.version == version) {
         let mut entry = json!({"name": r.plural, "singularName": r.singular,
                                "namespaced": r.namespaced, "kind": r.kind, "verbs": r.verbs});
         if !r.short_names.is_empty() {
@@ -221,13 +214,12 @@ fn aggregated_response(version: &str, items: Vec<Value>) -> Response {
                       "apiVersion": format!("apidiscovery.k8s.io/{version}"),
                       "metadata": {}, "items": items});
     let mut response = body::json(StatusCode::OK, &list);
-    let media = format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList");
+    let media =
+        format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList");
     if let Ok(value) = HeaderValue::from_str(&media) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
     response
 }
 
@@ -257,9 +249,7 @@ pub fn serve(api: &ApiServer, route: &Route, accept: &str) -> Result<Response> {
             match aggregated {
                 Some(v) => Ok(aggregated_response(
                     v,
-                    named
-                        .map(|(g, vs)| aggregated_group(g, vs, &resources))
-                        .collect(),
+                    named.map(|(g, vs)| aggregated_group(g, vs, &resources)).collect(),
                 )),
                 None => {
                     let list: Vec<Value> = named.map(|(g, vs)| api_group(g, vs)).collect();
@@ -284,23 +274,16 @@ pub fn serve(api: &ApiServer, route: &Route, accept: &str) -> Result<Response> {
             if !api.registry.serves_group_version(group, version) {
                 return Err(Error::UnknownPath);
             }
-            Ok(body::json(
-                StatusCode::OK,
-                &resource_list(group, version, &resources),
-            ))
+            Ok(body::json(StatusCode::OK, &resource_list(group, version, &resources)))
         }
-        Route::OpenApiV3Index => Ok(body::json(
-            StatusCode::OK,
-            &openapi::v3_index(&all_groups, &resources),
-        )),
+        Route::OpenApiV3Index => {
+            Ok(body::json(StatusCode::OK, &openapi::v3_index(&all_groups, &resources)))
+        }
         Route::OpenApiV3 { group, version } => {
             if !api.registry.serves_group_version(group, version) {
                 return Err(Error::UnknownPath);
             }
-            Ok(body::json(
-                StatusCode::OK,
-                &openapi::v3_document(group, version, &resources),
-            ))
+            Ok(body::json(StatusCode::OK, &openapi::v3_document(group, version, &resources)))
         }
         _ => Err(Error::UnknownPath),
     }
@@ -315,7 +298,9 @@ mod tests {
         let kubectl = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
         assert_eq!(aggregated_version(kubectl), Some("v2"));
         assert_eq!(
-            aggregated_version("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"),
+            aggregated_version(
+                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+            ),
             Some("v2beta1")
         );
         assert_eq!(aggregated_version("application/json, */*"), None);

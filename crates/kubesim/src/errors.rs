@@ -14,10 +14,7 @@ pub struct ResourceName {
 
 impl ResourceName {
     pub fn new(group: &str, resource: &str) -> Self {
-        ResourceName {
-            group: group.to_string(),
-            resource: resource.to_string(),
-        }
+        ResourceName { group: group.to_string(), resource: resource.to_string() }
     }
 }
 
@@ -81,18 +78,9 @@ pub enum Error {
     #[error("{resource} \"{name}\" already exists")]
     AlreadyExists { resource: ResourceName, name: String },
     #[error("Operation cannot be fulfilled on {resource} \"{name}\": {message}")]
-    Conflict {
-        resource: ResourceName,
-        name: String,
-        message: String,
-    },
+    Conflict { resource: ResourceName, name: String, message: String },
     #[error("{kind} \"{name}\" is invalid: {}", join_causes(.causes))]
-    Invalid {
-        group: String,
-        kind: String,
-        name: String,
-        causes: Vec<Cause>,
-    },
+    Invalid { group: String, kind: String, name: String, causes: Vec<Cause> },
     #[error("{0}")]
     BadRequest(String),
     /// A JSON patch that does not apply (failed `test`, missing path): 422.
@@ -119,12 +107,7 @@ pub enum Error {
     Internal(String),
     /// A failure chosen by a fault rule.
     #[error("{message}")]
-    Injected {
-        code: u16,
-        reason: String,
-        message: String,
-        retry_after: Option<u64>,
-    },
+    Injected { code: u16, reason: String, message: String, retry_after: Option<u64> },
 }
 
 fn join_causes(causes: &[Cause]) -> String {
@@ -197,12 +180,7 @@ impl Error {
                 }
                 Some(details)
             }
-            Error::Invalid {
-                group,
-                kind,
-                name,
-                causes,
-            } => {
+            Error::Invalid { group, kind, name, causes } => {
                 let causes: Vec<Value> = causes
                     .iter()
                     .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
@@ -213,10 +191,9 @@ impl Error {
                 }
                 Some(details)
             }
-            Error::Injected {
-                retry_after: Some(seconds),
-                ..
-            } => Some(json!({"retryAfterSeconds": seconds})),
+            Error::Injected { retry_after: Some(seconds), .. } => {
+                Some(json!({"retryAfterSeconds": seconds}))
+            }
             _ => None,
         }
     }
@@ -244,14 +221,8 @@ impl IntoResponse for Error {
         let body = serde_json::to_vec(&self.status()).unwrap_or_default();
         let mut response = (self.code(), body).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        if let Error::Injected {
-            retry_after: Some(seconds),
-            ..
-        } = &self
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Error::Injected { retry_after: Some(seconds), .. } = &self
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {
             headers.insert(header::RETRY_AFTER, value);

@@ -9,12 +9,7 @@ use tokio::sync::watch;
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultAction {
     /// Answer with this status instead of serving the request.
-    Error {
-        code: u16,
-        reason: String,
-        message: String,
-        retry_after_seconds: Option<u64>,
-    },
+    Error { code: u16, reason: String, message: String, retry_after_seconds: Option<u64> },
     /// Serve the request after this delay.
     Latency(Duration),
     /// A watch stream breaks (connection dropped, no clean end) after this many events.
@@ -133,9 +128,8 @@ pub(crate) struct RequestFacts<'a> {
 }
 
 fn matches(rule: &FaultRule, facts: &RequestFacts) -> bool {
-    let eq = |want: &Option<String>, have: Option<&str>| {
-        want.as_deref().is_none_or(|w| Some(w) == have)
-    };
+    let eq =
+        |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| Some(w) == have);
     let name_ok = match rule.name.as_deref() {
         None => true,
         Some(pattern) => match (pattern.strip_suffix('*'), facts.name) {
@@ -161,10 +155,7 @@ pub struct Faults {
 
 impl Default for Faults {
     fn default() -> Self {
-        Faults {
-            rules: Mutex::new((0, Vec::new())),
-            cut: watch::Sender::new(0),
-        }
+        Faults { rules: Mutex::new((0, Vec::new())), cut: watch::Sender::new(0) }
     }
 }
 

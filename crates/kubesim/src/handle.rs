@@ -16,7 +16,7 @@ use crate::registry::Registry;
 use crate::request_log::RequestLog;
 use crate::server::{ApiServer, Settings, router};
 use crate::store::{Store, StoreConfig};
-use crate::{kubeconfig, lifecycle, nodes};
+use crate::{bootstrap_nodes, kubeconfig, lifecycle};
 
 #[derive(Clone, Debug)]
 pub struct KubesimConfig {
@@ -33,6 +33,9 @@ pub struct KubesimConfig {
     pub bookmark_interval: Duration,
     pub default_watch_timeout: Duration,
     pub request_log_capacity: usize,
+    /// The node simulation (scheduler, kubelets; see `crate::nodes`): with `nodes` > 0 or
+    /// nodes in its spec, the kubelets register the nodes instead of `bootstrap_nodes`.
+    pub node_sim: crate::nodes::NodesConfig,
 }
 
 impl Default for KubesimConfig {
@@ -46,6 +49,7 @@ impl Default for KubesimConfig {
             bookmark_interval: Duration::from_secs(60),
             default_watch_timeout: Duration::from_secs(1800),
             request_log_capacity: 100_000,
+            node_sim: crate::nodes::NodesConfig::default(),
         }
     }
 }
@@ -53,17 +57,13 @@ impl Default for KubesimConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { addr: SocketAddr, source: std::io::Error },
     #[error("cannot write the kubeconfig to {path}: {source}")]
-    Kubeconfig {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Kubeconfig { path: PathBuf, source: std::io::Error },
     #[error("cannot create the initial objects: {0}")]
     Bootstrap(#[from] crate::errors::Error),
+    #[error("cannot start the simulated nodes: {0}")]
+    Nodes(#[from] crate::nodes::NodesError),
 }
 
 pub struct Kubesim;
@@ -72,25 +72,15 @@ impl Kubesim {
     pub async fn start(config: KubesimConfig) -> Result<KubesimHandle, StartError> {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|source| StartError::Listen {
-                addr: config.listen,
-                source,
-            })?;
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
         let addr = listener
             .local_addr()
-            .map_err(|source| StartError::Listen {
-                addr: config.listen,
-                source,
-            })?;
-        let token = config
-            .token
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let token =
+            config.token.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let api = Arc::new(ApiServer {
-            store: Store::new(StoreConfig {
-                history_limit: config.watch_history,
-            }),
+            store: Store::new(StoreConfig { history_limit: config.watch_history }),
             registry: Registry::new(),
             request_log: RequestLog::new(config.request_log_capacity),
             faults: Faults::default(),
@@ -101,8 +91,10 @@ impl Kubesim {
             },
             shutdown: shutdown_rx.clone(),
             lifecycle: Notify::new(),
+            nodes: Default::default(),
         });
-        bootstrap(&api, config.nodes)?;
+        let simulate_nodes = crate::nodes::Nodes::wanted(config.nodes, &config.node_sim);
+        bootstrap(&api, if simulate_nodes { 0 } else { config.nodes })?;
 
         let base_url = format!("http://{addr}");
         let yaml = kubeconfig::render(&base_url, &token);
@@ -113,10 +105,8 @@ impl Kubesim {
                 (dir.join("kubeconfig"), Some(dir))
             }
         };
-        kubeconfig::write(&kubeconfig_path, &yaml).map_err(|source| StartError::Kubeconfig {
-            path: kubeconfig_path.clone(),
-            source,
-        })?;
+        kubeconfig::write(&kubeconfig_path, &yaml)
+            .map_err(|source| StartError::Kubeconfig { path: kubeconfig_path.clone(), source })?;
 
         tokio::spawn(lifecycle::run(api.clone()));
         let app = router(api.clone());
@@ -130,6 +120,16 @@ impl Kubesim {
             }
         });
         tracing::info!(%base_url, "kubesim serving");
+        // Node simulation: the scheduler and the kubelets work through the API just served.
+        if simulate_nodes {
+            let endpoint = crate::nodes::client::ApiEndpoint {
+                base_url: base_url.clone(),
+                token: token.clone(),
+            };
+            let nodes =
+                crate::nodes::Nodes::start(endpoint, config.nodes, config.node_sim.clone()).await?;
+            let _ = api.nodes.set(Arc::new(nodes));
+        }
         Ok(KubesimHandle {
             api,
             addr,
@@ -145,10 +145,7 @@ impl Kubesim {
 
 /// The namespaces every cluster starts with, and the requested nodes.
 fn bootstrap(api: &ApiServer, nodes: usize) -> Result<(), crate::errors::Error> {
-    let namespaces = api
-        .registry
-        .lookup("", "v1", "namespaces")
-        .expect("namespaces are built in");
+    let namespaces = api.registry.lookup("", "v1", "namespaces").expect("namespaces are built in");
     for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
         create_internal(
             api,
@@ -156,12 +153,9 @@ fn bootstrap(api: &ApiServer, nodes: usize) -> Result<(), crate::errors::Error> 
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
         )?;
     }
-    let node_resource = api
-        .registry
-        .lookup("", "v1", "nodes")
-        .expect("nodes are built in");
+    let node_resource = api.registry.lookup("", "v1", "nodes").expect("nodes are built in");
     for index in 1..=nodes {
-        create_internal(api, &node_resource, nodes::node(index))?;
+        create_internal(api, &node_resource, bootstrap_nodes::node(index))?;
     }
     Ok(())
 }
@@ -201,10 +195,7 @@ impl KubesimHandle {
 
     /// A kube-rs client for this server (default namespace `default`).
     pub fn client(&self) -> kube::Client {
-        let uri: http::Uri = self
-            .base_url
-            .parse()
-            .expect("the base URL is a valid URI");
+        let uri: http::Uri = self.base_url.parse().expect("the base URL is a valid URI");
         let mut config = kube::Config::new(uri);
         config.default_namespace = "default".into();
         config.auth_info.token = Some(self.token.clone().into());
@@ -224,7 +215,13 @@ impl KubesimHandle {
         &self.api.store
     }
 
-    /// Resolves once the server stops serving (after `shutdown`).
+    /// The simulated nodes (node controls, clock, behaviours), when they run.
+    pub fn nodes(&self) -> Option<&Arc<crate::nodes::Nodes>> {
+        self.api.nodes.get()
+    }
+
+    /// Stops serving: open watches end and the listener closes (dropping the handle does it
+    /// too).
     pub fn shutdown(&self) {
         let _ = self.shutdown.send(true);
     }
@@ -232,6 +229,9 @@ impl KubesimHandle {
 
 impl Drop for KubesimHandle {
     fn drop(&mut self) {
+        if let Some(nodes) = self.api.nodes.get() {
+            nodes.shutdown();
+        }
         let _ = self.shutdown.send(true);
         if let Some(dir) = &self.temp_dir {
             let _ = std::fs::remove_dir_all(dir);

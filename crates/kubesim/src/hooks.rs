@@ -53,13 +53,7 @@ pub fn establish(api: &ApiServer, crd: &Value) {
     let name = object::name(crd).unwrap_or("").to_string();
     let storage_version = resources
         .first()
-        .map(|r| {
-            r.storage_api_version
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_string()
-        })
+        .map(|r| r.storage_api_version.rsplit('/').next().unwrap_or("").to_string())
         .unwrap_or_default();
     api.registry.set_custom(&name, resources);
     let key = ObjectKey::new("", name);
@@ -70,10 +64,7 @@ pub fn establish(api: &ApiServer, crd: &Value) {
         let Some(updated) = with_established_status(&current, &storage_version) else {
             return;
         };
-        match api
-            .store
-            .update(CRD_STORAGE, updated, WriteOptions::default())
-        {
+        match api.store.update(CRD_STORAGE, updated, WriteOptions::default()) {
             Err(StoreError::Conflict) => continue,
             _ => return,
         }
@@ -85,12 +76,8 @@ fn with_established_status(crd: &Value, storage_version: &str) -> Option<Value> 
     let mut names = crd.pointer("/spec/names").cloned().unwrap_or(json!({}));
     if let Some(names) = names.as_object_mut() {
         let kind = names.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
-        names
-            .entry("singular")
-            .or_insert_with(|| json!(kind.to_lowercase()));
-        names
-            .entry("listKind")
-            .or_insert_with(|| json!(format!("{kind}List")));
+        names.entry("singular").or_insert_with(|| json!(kind.to_lowercase()));
+        names.entry("listKind").or_insert_with(|| json!(format!("{kind}List")));
     }
     let mut stored_versions: Vec<Value> = crd
         .pointer("/status/storedVersions")
@@ -103,10 +90,7 @@ fn with_established_status(crd: &Value, storage_version: &str) -> Option<Value> 
     let conditions_ok = ["NamesAccepted", "Established"].iter().all(|t| {
         crd.pointer("/status/conditions")
             .and_then(Value::as_array)
-            .is_some_and(|c| {
-                c.iter()
-                    .any(|c| c["type"] == *t && c["status"] == "True")
-            })
+            .is_some_and(|c| c.iter().any(|c| c["type"] == *t && c["status"] == "True"))
     });
     if conditions_ok
         && crd.pointer("/status/acceptedNames") == Some(&names)

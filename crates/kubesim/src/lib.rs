@@ -25,6 +25,7 @@
 //! behind [`store::Store`]; exec/log as pod subresources in `handlers::subresources`.
 
 pub mod admission;
+pub mod bootstrap_nodes;
 pub mod conversion;
 pub mod crd_validation;
 pub mod defaults;

@@ -79,22 +79,14 @@ fn finish_namespace(api: &ApiServer, ns: &Value) -> bool {
         return false;
     }
     let key = ObjectKey::new("", name);
-    let spec_finalizers: Vec<Value> = ns
-        .pointer("/spec/finalizers")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let rest: Vec<Value> = spec_finalizers
-        .iter()
-        .filter(|f| *f != "kubernetes")
-        .cloned()
-        .collect();
+    let spec_finalizers: Vec<Value> =
+        ns.pointer("/spec/finalizers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let rest: Vec<Value> = spec_finalizers.iter().filter(|f| *f != "kubernetes").cloned().collect();
     if rest.len() != spec_finalizers.len() {
         let mut updated = ns.clone();
         updated["spec"]["finalizers"] = json!(rest);
         if let Err(StoreError::Conflict) =
-            api.store
-                .update("namespaces", updated, WriteOptions::default())
+            api.store.update("namespaces", updated, WriteOptions::default())
         {
             return false;
         }
@@ -111,10 +103,7 @@ fn finish_namespace(api: &ApiServer, ns: &Value) -> bool {
 fn finish_crd(api: &ApiServer, crd: &Value) -> bool {
     let name = object::name(crd).unwrap_or("").to_string();
     let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
-    let plural = crd
-        .pointer("/spec/names/plural")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let plural = crd.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or("");
     let storage = format!("{group}/{plural}");
     let remaining = api.store.list(&storage, None).items;
     if !remaining.is_empty() {
@@ -124,16 +113,11 @@ fn finish_crd(api: &ApiServer, crd: &Value) -> bool {
     }
     let finalizers = object::finalizers(crd);
     if finalizers.iter().any(|f| f == CRD_CLEANUP_FINALIZER) {
-        let rest: Vec<&String> = finalizers
-            .iter()
-            .filter(|f| *f != CRD_CLEANUP_FINALIZER)
-            .collect();
+        let rest: Vec<&String> =
+            finalizers.iter().filter(|f| *f != CRD_CLEANUP_FINALIZER).collect();
         let mut updated = crd.clone();
         updated["metadata"]["finalizers"] = json!(rest);
-        match api
-            .store
-            .update(CRD_STORAGE, updated, WriteOptions::default())
-        {
+        match api.store.update(CRD_STORAGE, updated, WriteOptions::default()) {
             Ok(outcome) if outcome.deleted => {
                 api.registry.remove_custom(&name);
                 return true;

@@ -32,6 +32,10 @@ enum Command {
         /// Bearer token clients present (random if not given).
         #[arg(long, env = "KUBESIM_TOKEN")]
         token: Option<String>,
+        /// Node-spec YAML (labels, taints, capacity per node; see `kubesim::nodes::node_spec`):
+        /// its nodes come first, `--nodes` adds default ones up to N.
+        #[arg(long)]
+        node_spec: Option<PathBuf>,
     },
 }
 
@@ -44,25 +48,21 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve {
-        listen,
-        kubeconfig,
-        nodes,
-        token,
-    } = Cli::parse().command;
+    let Command::Serve { listen, kubeconfig, nodes, token, node_spec } = Cli::parse().command;
+    let mut node_sim = kubesim::nodes::NodesConfig::default();
+    if let Some(path) = node_spec {
+        node_sim.spec = kubesim::nodes::node_spec::NodeSpecFile::load(&path.to_string_lossy())?;
+    }
     let handle = Kubesim::start(KubesimConfig {
         listen,
         kubeconfig_path: Some(kubeconfig.clone()),
         nodes,
         token,
+        node_sim,
         ..Default::default()
     })
     .await?;
-    eprintln!(
-        "kubesim serving on {} (kubeconfig {})",
-        handle.base_url(),
-        kubeconfig.display()
-    );
+    eprintln!("kubesim serving on {} (kubeconfig {})", handle.base_url(), kubeconfig.display());
     wait_for_signal().await?;
     drop(handle);
     Ok(())

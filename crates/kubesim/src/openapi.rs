@@ -12,11 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::registry::Resource;
 
 fn gv_path(group: &str, version: &str) -> String {
-    if group.is_empty() {
-        format!("api/{version}")
-    } else {
-        format!("apis/{group}/{version}")
-    }
+    if group.is_empty() { format!("api/{version}") } else { format!("apis/{group}/{version}") }
 }
 
 pub fn v3_index(groups: &[(String, Vec<String>)], resources: &[Arc<Resource>]) -> Value {
@@ -38,10 +34,7 @@ pub fn v3_index(groups: &[(String, Vec<String>)], resources: &[Arc<Resource>]) -
 
 pub fn v3_document(group: &str, version: &str, resources: &[Arc<Resource>]) -> Value {
     let mut paths = Map::new();
-    for r in resources
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-    {
+    for r in resources.iter().filter(|r| r.group == group && r.version == version) {
         let prefix = format!("/{}", gv_path(group, version));
         let item = if r.namespaced {
             format!("{prefix}/namespaces/{{namespace}}/{}/{{name}}", r.plural)

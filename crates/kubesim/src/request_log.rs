@@ -38,10 +38,7 @@ pub struct RequestLog {
 
 impl RequestLog {
     pub fn new(capacity: usize) -> Self {
-        RequestLog {
-            records: Mutex::new(Vec::new()),
-            capacity: capacity.max(1),
-        }
+        RequestLog { records: Mutex::new(Vec::new()), capacity: capacity.max(1) }
     }
 
     pub(crate) fn record(&self, record: RequestRecord) {
@@ -55,10 +52,7 @@ impl RequestLog {
 
     /// All records, oldest first.
     pub fn entries(&self) -> Vec<RequestRecord> {
-        self.records
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.records.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The records that satisfy `predicate`, oldest first.
@@ -73,9 +67,6 @@ impl RequestLog {
     }
 
     pub fn clear(&self) {
-        self.records
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.records.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }

@@ -58,11 +58,17 @@ pub enum Route {
     /// `/apis/GROUP`
     Group(String),
     /// `/api/v1`, `/apis/GROUP/VERSION`
-    Resources { group: String, version: String },
+    Resources {
+        group: String,
+        version: String,
+    },
     /// `/openapi/v3`
     OpenApiV3Index,
     /// `/openapi/v3/api/v1`, `/openapi/v3/apis/GROUP/VERSION`
-    OpenApiV3 { group: String, version: String },
+    OpenApiV3 {
+        group: String,
+        version: String,
+    },
     /// `/openapi/v2`
     OpenApiV2,
     Resource(ResourcePath),
@@ -80,23 +86,17 @@ pub fn parse(method: &Method, path: &str, watch_param: bool) -> Route {
         ["api"] => Route::CoreVersions,
         ["apis"] => Route::Groups,
         ["apis", group] => Route::Group(group.to_string()),
-        ["api", version] => Route::Resources {
-            group: String::new(),
-            version: version.to_string(),
-        },
-        ["apis", group, version] => Route::Resources {
-            group: group.to_string(),
-            version: version.to_string(),
-        },
+        ["api", version] => Route::Resources { group: String::new(), version: version.to_string() },
+        ["apis", group, version] => {
+            Route::Resources { group: group.to_string(), version: version.to_string() }
+        }
         ["openapi", "v3"] => Route::OpenApiV3Index,
-        ["openapi", "v3", "api", version] => Route::OpenApiV3 {
-            group: String::new(),
-            version: version.to_string(),
-        },
-        ["openapi", "v3", "apis", group, version] => Route::OpenApiV3 {
-            group: group.to_string(),
-            version: version.to_string(),
-        },
+        ["openapi", "v3", "api", version] => {
+            Route::OpenApiV3 { group: String::new(), version: version.to_string() }
+        }
+        ["openapi", "v3", "apis", group, version] => {
+            Route::OpenApiV3 { group: group.to_string(), version: version.to_string() }
+        }
         ["openapi", "v2"] => Route::OpenApiV2,
         ["api", version, rest @ ..] => resource_route(method, "", version, rest, watch_param),
         ["apis", group, version, rest @ ..] => {
@@ -188,7 +188,10 @@ mod tests {
     #[test]
     fn namespace_paths_name_the_namespace_itself() {
         let r = res(Method::GET, "/api/v1/namespaces/team");
-        assert_eq!((r.resource.as_str(), r.name.as_deref(), r.namespace), ("namespaces", Some("team"), None));
+        assert_eq!(
+            (r.resource.as_str(), r.name.as_deref(), r.namespace),
+            ("namespaces", Some("team"), None)
+        );
         let r = res(Method::PUT, "/api/v1/namespaces/team/finalize");
         assert_eq!((r.name.as_deref(), r.subresource.as_deref()), (Some("team"), Some("finalize")));
         let r = res(Method::GET, "/api/v1/namespaces");

@@ -43,26 +43,18 @@ fn split_terms(s: &str) -> Vec<&str> {
         }
     }
     terms.push(&s[start..]);
-    terms
-        .into_iter()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect()
+    terms.into_iter().map(str::trim).filter(|t| !t.is_empty()).collect()
 }
 
 fn valid_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 317
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
 }
 
 fn valid_value(value: &str) -> bool {
     value.len() <= 63
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
 impl LabelSelector {
@@ -102,11 +94,7 @@ fn parse_label_term(term: &str) -> Result<LabelRequirement, String> {
         if !valid_key(key) {
             return Err(fail("invalid label key"));
         }
-        return Ok(LabelRequirement {
-            key: key.into(),
-            op: LabelOp::DoesNotExist,
-            values: vec![],
-        });
+        return Ok(LabelRequirement { key: key.into(), op: LabelOp::DoesNotExist, values: vec![] });
     }
     if let Some(open) = term.find('(') {
         let close = term
@@ -123,24 +111,15 @@ fn parse_label_term(term: &str) -> Result<LabelRequirement, String> {
         if head.next().is_some() || !valid_key(key) {
             return Err(fail("invalid label key"));
         }
-        let values: Vec<String> = term[open + 1..close]
-            .split(',')
-            .map(|v| v.trim().to_string())
-            .collect();
+        let values: Vec<String> =
+            term[open + 1..close].split(',').map(|v| v.trim().to_string()).collect();
         if values.iter().any(|v| !valid_value(v)) {
             return Err(fail("invalid label value"));
         }
-        return Ok(LabelRequirement {
-            key: key.into(),
-            op,
-            values,
-        });
+        return Ok(LabelRequirement { key: key.into(), op, values });
     }
-    for (token, op) in [
-        ("!=", LabelOp::NotEquals),
-        ("==", LabelOp::Equals),
-        ("=", LabelOp::Equals),
-    ] {
+    for (token, op) in [("!=", LabelOp::NotEquals), ("==", LabelOp::Equals), ("=", LabelOp::Equals)]
+    {
         if let Some((key, value)) = term.split_once(token) {
             let (key, value) = (key.trim(), value.trim());
             if !valid_key(key) {
@@ -149,21 +128,13 @@ fn parse_label_term(term: &str) -> Result<LabelRequirement, String> {
             if !valid_value(value) {
                 return Err(fail("invalid label value"));
             }
-            return Ok(LabelRequirement {
-                key: key.into(),
-                op,
-                values: vec![value.into()],
-            });
+            return Ok(LabelRequirement { key: key.into(), op, values: vec![value.into()] });
         }
     }
     if !valid_key(term) {
         return Err(fail("invalid label key"));
     }
-    Ok(LabelRequirement {
-        key: term.into(),
-        op: LabelOp::Exists,
-        values: vec![],
-    })
+    Ok(LabelRequirement { key: term.into(), op: LabelOp::Exists, values: vec![] })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,9 +189,7 @@ impl FieldSelector {
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
-        self.requirements
-            .iter()
-            .all(|r| (field_value(obj, &r.field) == r.value) == r.equals)
+        self.requirements.iter().all(|r| (field_value(obj, &r.field) == r.value) == r.equals)
     }
 }
 
@@ -292,10 +261,7 @@ mod tests {
         assert!(sel.matches(&pod));
         assert!(FieldSelector::parse("spec.hostNetwork=true").unwrap().matches(&pod));
         assert!(FieldSelector::parse("spec.schedulerName=").unwrap().matches(&pod));
-        assert_eq!(
-            FieldSelector::parse("metadata.name=p").unwrap().pinned_name(),
-            Some("p")
-        );
+        assert_eq!(FieldSelector::parse("metadata.name=p").unwrap().pinned_name(), Some("p"));
         assert!(FieldSelector::parse("nonsense").is_err());
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, Method, StatusCode, header, request::Parts};
+use http::{Method, StatusCode, header, request::Parts};
 use serde_json::json;
 use tokio::sync::{Notify, watch};
 
@@ -45,6 +45,9 @@ pub struct ApiServer {
     pub shutdown: watch::Receiver<bool>,
     /// Wakes the lifecycle controller (namespace and CRD deletion).
     pub lifecycle: Notify,
+    /// The simulated nodes (scheduler and kubelets), once started: `pods/exec` and `pods/log`
+    /// are answered by them (see `crate::nodes::io`).
+    pub nodes: std::sync::OnceLock<Arc<crate::nodes::Nodes>>,
 }
 
 pub fn router(api: Arc<ApiServer>) -> Router {
@@ -100,11 +103,7 @@ fn authenticate(api: &ApiServer, parts: &Parts) -> Result<()> {
         None => Ok(()),
         Some(value) => {
             let expected = format!("Bearer {}", api.settings.token);
-            if value.as_bytes() == expected.as_bytes() {
-                Ok(())
-            } else {
-                Err(Error::Unauthorized)
-            }
+            if value.as_bytes() == expected.as_bytes() { Ok(()) } else { Err(Error::Unauthorized) }
         }
     }
 }
@@ -121,11 +120,7 @@ async fn serve(
         return Ok((StatusCode::OK, "ok").into_response());
     }
     authenticate(api, parts)?;
-    let accept = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     match route {
         Route::Health => Ok((StatusCode::OK, "ok").into_response()),
         Route::Version => Ok(body::json(StatusCode::OK, &discovery::version())),
@@ -160,12 +155,7 @@ async fn serve(
             for action in api.faults.take(&facts) {
                 match action {
                     FaultAction::Latency(delay) => tokio::time::sleep(delay).await,
-                    FaultAction::Error {
-                        code,
-                        reason,
-                        message,
-                        retry_after_seconds,
-                    } => {
+                    FaultAction::Error { code, reason, message, retry_after_seconds } => {
                         return Err(Error::Injected {
                             code,
                             reason,
@@ -175,6 +165,12 @@ async fn serve(
                     }
                     other => watch_faults.push(other),
                 }
+            }
+            // Nodes hook: the kubelets answer pods/exec and pods/log (crate::nodes::io).
+            if let Some(response) =
+                crate::nodes::io::api_hook(api, parts, &path, &resource.storage).await
+            {
+                return Ok(response);
             }
             let bytes = axum::body::to_bytes(body, MAX_BODY)
                 .await
@@ -191,9 +187,10 @@ async fn serve(
                 record_delete: None,
             };
             let response = handlers::handle(&mut ctx).await;
-            if let Some((grace, policy)) = ctx.record_delete.take() {
-                record.grace_period_seconds = grace;
-                record.propagation_policy = policy;
+            if let Some(delete) = ctx.record_delete.take() {
+                record.grace_period_seconds = delete.grace_period_seconds;
+                record.propagation_policy = delete.propagation_policy;
+                record.dry_run |= delete.dry_run;
             }
             let response = response?;
             Ok(body::with_warnings(response, &ctx.warnings))
@@ -203,14 +200,9 @@ async fn serve(
 
 /// A `Status` object reporting success (some deletes answer with it).
 pub fn success_status(details: serde_json::Value) -> Response {
-    let mut response = body::json(
+    body::json(
         StatusCode::OK,
         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                 "details": details}),
-    );
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    )
 }

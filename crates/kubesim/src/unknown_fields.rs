@@ -66,22 +66,13 @@ pub fn remove(obj: &mut Value, paths: &[FieldPath]) {
         let Some((last, parents)) = path.0.split_last() else {
             continue;
         };
-        let mut target = &mut *obj;
-        let mut reachable = true;
-        for step in parents {
-            let next = match step {
-                Step::Key(k) => target.get_mut(k.as_str()),
-                Step::Index(i) => target.get_mut(*i),
-            };
-            match next {
-                Some(next) => target = next,
-                None => {
-                    reachable = false;
-                    break;
-                }
-            }
-        }
-        if let (true, Step::Key(k), Some(map)) = (reachable, last, target.as_object_mut()) {
+        let parent = parents.iter().try_fold(&mut *obj, |target, step| match step {
+            Step::Key(k) => target.get_mut(k.as_str()),
+            Step::Index(i) => target.get_mut(*i),
+        });
+        if let (Some(parent), Step::Key(k)) = (parent, last)
+            && let Some(map) = parent.as_object_mut()
+        {
             map.remove(k);
         }
     }

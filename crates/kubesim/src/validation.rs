@@ -33,9 +33,10 @@ fn check_name(resource: &Resource, name: &str) -> Option<Cause> {
     let (ok, msg) = match (resource.group.as_str(), resource.plural.as_str()) {
         ("", "namespaces") => (is_label(name), LABEL_MSG),
         ("", "services") => (is_dns1035(name), DNS1035_MSG),
-        _ if resource.group.starts_with("rbac.") => {
-            (!name.is_empty() && !name.contains('/') && name != "." && name != "..", "may not contain '/'")
-        }
+        _ if resource.group.starts_with("rbac.") => (
+            !name.is_empty() && !name.contains('/') && name != "." && name != "..",
+            "may not contain '/'",
+        ),
         _ => (is_subdomain(name), SUBDOMAIN_MSG),
     };
     (!ok).then(|| Cause::invalid("metadata.name", &Value::String(name.into()), msg))
@@ -49,9 +50,7 @@ fn check_labels(obj: &Value, causes: &mut Vec<Cause>) {
         let (prefix, name) = key.rsplit_once('/').unwrap_or(("", key));
         let name_ok = !name.is_empty()
             && name.len() <= 63
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             && name.starts_with(|c: char| c.is_ascii_alphanumeric())
             && name.ends_with(|c: char| c.is_ascii_alphanumeric());
         if !name_ok || (key.contains('/') && !is_subdomain(prefix)) {
@@ -63,9 +62,7 @@ fn check_labels(obj: &Value, causes: &mut Vec<Cause>) {
         }
         let text = value.as_str().unwrap_or("");
         let value_ok = text.len() <= 63
-            && text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             && (text.is_empty()
                 || (text.starts_with(|c: char| c.is_ascii_alphanumeric())
                     && text.ends_with(|c: char| c.is_ascii_alphanumeric())));
@@ -80,10 +77,8 @@ fn check_labels(obj: &Value, causes: &mut Vec<Cause>) {
 }
 
 fn check_pod_spec(spec: Option<&Value>, path: &str, causes: &mut Vec<Cause>) {
-    let containers = spec
-        .and_then(|s| s.get("containers"))
-        .and_then(Value::as_array)
-        .filter(|c| !c.is_empty());
+    let containers =
+        spec.and_then(|s| s.get("containers")).and_then(Value::as_array).filter(|c| !c.is_empty());
     let Some(containers) = containers else {
         causes.push(Cause::required(&format!("{path}.containers")));
         return;
@@ -114,11 +109,7 @@ fn check_selector_matches_template(obj: &Value, causes: &mut Vec<Cause>) {
     let matches = selector
         .get("matchLabels")
         .and_then(Value::as_object)
-        .is_none_or(|wanted| {
-            wanted
-                .iter()
-                .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
-        });
+        .is_none_or(|wanted| wanted.iter().all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v)));
     if !matches {
         causes.push(Cause::invalid(
             "spec.template.metadata.labels",

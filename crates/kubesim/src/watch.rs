@@ -50,9 +50,10 @@ pub fn serve(ctx: &mut Ctx) -> Result<Response> {
     let current = store.current_rv();
     let requested = match rv_param {
         None | Some("0") => None,
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            Error::BadRequest(format!("invalid resource version: {text:?}"))
-        })?),
+        Some(text) => Some(
+            text.parse::<u64>()
+                .map_err(|_| Error::BadRequest(format!("invalid resource version: {text:?}")))?,
+        ),
     };
     let from = match (send_initial, requested) {
         (Some(true), Some(rv)) if rv > current => return Err(too_large(rv, current)),
@@ -63,15 +64,9 @@ pub fn serve(ctx: &mut Ctx) -> Result<Response> {
     };
     let (tx, rx) = mpsc::channel::<Chunk>(64);
     let response = stream_response(rx);
-    let expire = ctx
-        .watch_faults
-        .iter()
-        .any(|f| *f == FaultAction::ExpireWatch);
+    let expire = ctx.watch_faults.iter().any(|f| *f == FaultAction::ExpireWatch);
     let subscription = if expire {
-        Err(StoreError::Expired {
-            requested: requested.unwrap_or(current),
-            oldest: current,
-        })
+        Err(StoreError::Expired { requested: requested.unwrap_or(current), oldest: current })
     } else {
         store.watch(&ctx.resource.storage, from)
     };
@@ -106,23 +101,22 @@ pub fn serve(ctx: &mut Ctx) -> Result<Response> {
 }
 
 fn stream_response(rx: mpsc::Receiver<Chunk>) -> Response {
-    let stream = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
+    let stream =
+        futures::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) },
+        );
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = StatusCode::OK;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
 fn expired_event(requested: u64, oldest: u64) -> Bytes {
-    let status = Error::Expired(format!(
-        "too old resource version: {requested} ({oldest})"
-    ))
-    .status();
+    let status =
+        Error::Expired(format!("too old resource version: {requested} ({oldest})")).status();
     encode_event("ERROR", &status)
 }
 
@@ -149,14 +143,12 @@ struct Pump {
 
 impl Pump {
     async fn run(mut self, subscription: Subscription, initial_end: bool, deadline: Instant) {
-        let Subscription {
-            initial,
-            backlog,
-            resource_version,
-            mut receiver,
-        } = subscription;
+        let Subscription { initial, backlog, resource_version, mut receiver } = subscription;
         let result = async {
-            for obj in initial.iter().filter(|o| self.filter.matches(o)) {
+            for obj in &initial {
+                if !self.filter.matches(obj) {
+                    continue;
+                }
                 let line = encode_event("ADDED", &conversion::to_served(&self.resource, obj));
                 self.send(line).await?;
             }
@@ -171,10 +163,8 @@ impl Pump {
         }
         .await;
         if let Err(Stop::Cut) = result {
-            let _ = self
-                .tx
-                .send(Err(std::io::Error::other("watch stream cut by a fault rule")))
-                .await;
+            let _ =
+                self.tx.send(Err(std::io::Error::other("watch stream cut by a fault rule"))).await;
         }
     }
 
@@ -218,11 +208,7 @@ impl Pump {
 
     /// After falling behind the channel: the missed changes from the history window.
     async fn catch_up(&mut self) -> std::result::Result<(), Stop> {
-        match self
-            .api
-            .store
-            .events_after(&self.resource.storage, self.last_rv)
-        {
+        match self.api.store.events_after(&self.resource.storage, self.last_rv) {
             Ok(events) => {
                 for event in &events {
                     self.forward(event).await?;
@@ -245,10 +231,7 @@ impl Pump {
         }
         self.last_rv = event.rv;
         let now = self.filter.matches(&event.object);
-        let before = event
-            .previous
-            .as_ref()
-            .is_some_and(|p| self.filter.matches(p));
+        let before = event.previous.as_ref().is_some_and(|p| self.filter.matches(p));
         let kind = match event.kind {
             EventKind::Added if now => EventKind::Added,
             EventKind::Modified if now && before => EventKind::Modified,
@@ -262,10 +245,7 @@ impl Pump {
         let line = if same_form && kind == event.kind {
             event.wire().clone()
         } else {
-            encode_event(
-                kind.as_str(),
-                &conversion::to_served(&self.resource, &event.object),
-            )
+            encode_event(kind.as_str(), &conversion::to_served(&self.resource, &event.object))
         };
         self.send(line).await?;
         if self.drop_after.is_some_and(|n| self.sent >= n) {

@@ -33,7 +33,9 @@ pub struct CrdsArgs {
     pub write: Option<PathBuf>,
 }
 
+/// A flag given twice keeps its last value (so wrappers can append overrides).
 #[derive(Debug, Args)]
+#[command(args_override_self = true)]
 pub struct RunArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -75,7 +77,11 @@ fn name_the_env_var(mut err: clap::Error) -> clap::Error {
     let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg).cloned() else {
         return err;
     };
-    let long = arg.split_whitespace().next().unwrap_or("").trim_start_matches("--").to_string();
+    let long: String = arg
+        .trim_start_matches("--")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
     let command = Cli::command();
     let env = command
         .get_subcommands()
@@ -101,11 +107,24 @@ mod tests {
 
     #[test]
     fn run_accepts_connection_flags_and_config() {
-        let cli = parse(&["run", "--kubeconfig", "/tmp/kc", "--context", "dev", "--namespace", "weka"])
-            .expect("parses");
+        let cli =
+            parse(&["run", "--kubeconfig", "/tmp/kc", "--context", "dev", "--namespace", "weka"])
+                .expect("parses");
         let Command::Run(run) = cli.command else { panic!("not run") };
         assert_eq!(run.connect.context.as_deref(), Some("dev"));
         assert_eq!(run.config.scope.namespace(), Some("weka"));
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_repeated_flag_keeps_its_last_value() {
+        let cli = parse(&["run", "--shutdown-timeout", "1s", "--shutdown-timeout", "2s"]).unwrap();
+        let Command::Run(run) = cli.command else { panic!("not run") };
+        assert_eq!(run.config.timeouts.shutdown, std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -61,11 +61,14 @@ fn kustomize_renders_every_object_of_the_install() {
         assert!(crds.contains(&format!("{name}.weka.weka.io").as_str()), "CRD {name} missing");
     }
     for doc in &docs {
-        if doc["kind"] != "CustomResourceDefinition"
-            && doc["kind"] != "Namespace"
-            && doc["kind"] != "ClusterRole"
-            && doc["kind"] != "ClusterRoleBinding"
-        {
+        let cluster_scoped = [
+            "CustomResourceDefinition",
+            "Namespace",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "PriorityClass",
+        ];
+        if !cluster_scoped.iter().any(|k| doc["kind"] == *k) {
             assert_eq!(
                 doc["metadata"]["namespace"], "weka-operator-system",
                 "{} namespaced",

@@ -20,9 +20,7 @@ pub fn content_type(headers: &HeaderMap) -> String {
 }
 
 fn looks_like_json(body: &[u8]) -> bool {
-    body.iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{' || *b == b'[')
+    body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[')
 }
 
 /// Decodes a JSON or YAML body into a JSON value.
@@ -42,19 +40,16 @@ pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Value> {
             .map_err(|e| Error::BadRequest(format!("error converting YAML to JSON: yaml: {e}")))
     } else {
         serde_json::from_slice::<Value>(body).map_err(|e| {
-            Error::BadRequest(format!(
-                "couldn't get version/kind; json parse error: {e}"
-            ))
+            Error::BadRequest(format!("couldn't get version/kind; json parse error: {e}"))
         })
     }
 }
 
 pub fn json_bytes(code: StatusCode, body: Vec<u8>) -> Response {
     let mut response = (code, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -116,13 +111,8 @@ pub fn list_body(
         if i > 0 {
             out.push(b',');
         }
-        let _ = serde_json::to_writer(
-            &mut out,
-            &ListItem {
-                value: item,
-                keep_type: keep_item_types,
-            },
-        );
+        let _ =
+            serde_json::to_writer(&mut out, &ListItem { value: item, keep_type: keep_item_types });
     }
     out.extend_from_slice(b"]}");
     Bytes::from(out)

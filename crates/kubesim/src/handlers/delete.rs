@@ -8,7 +8,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::read::Filter;
-use super::{Ctx, body};
+use super::{Ctx, DeleteRecord, body};
 use crate::admission::store_error;
 use crate::errors::{Error, Result};
 use crate::hooks;
@@ -49,6 +49,14 @@ impl DeleteRequest {
         Ok(request)
     }
 
+    pub fn record(&self) -> DeleteRecord {
+        DeleteRecord {
+            grace_period_seconds: self.grace_period_seconds,
+            propagation_policy: self.propagation_policy.clone(),
+            dry_run: self.dry_run,
+        }
+    }
+
     /// Options from a DeleteOptions object (the body of a delete, or of an eviction).
     pub fn merge_body(&mut self, options: &Value) -> Result<()> {
         if let Some(grace) = options.get("gracePeriodSeconds").and_then(Value::as_i64) {
@@ -66,10 +74,8 @@ impl DeleteRequest {
         }
         if let Some(p) = options.get("preconditions") {
             self.uid = p.get("uid").and_then(Value::as_str).map(str::to_string);
-            self.resource_version = p
-                .get("resourceVersion")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            self.resource_version =
+                p.get("resourceVersion").and_then(Value::as_str).map(str::to_string);
         }
         if let Some(dry) = options.get("dryRun").and_then(Value::as_array) {
             self.dry_run |= dry.iter().any(|d| d == "All");
@@ -135,10 +141,7 @@ pub fn delete_object(
     let current = api
         .store
         .get(&resource.storage, key)
-        .ok_or_else(|| Error::NotFound {
-            resource: resource.name(),
-            name: key.name.clone(),
-        })?;
+        .ok_or_else(|| Error::NotFound { resource: resource.name(), name: key.name.clone() })?;
     let options = delete_mode(resource, &current, request);
     let outcome = api
         .store
@@ -155,10 +158,7 @@ pub fn delete_object(
 
 pub fn delete(ctx: &mut Ctx) -> Result<Response> {
     let request = DeleteRequest::from_ctx(ctx)?;
-    ctx.record_delete = Some((
-        request.grace_period_seconds,
-        request.propagation_policy.clone(),
-    ));
+    ctx.record_delete = Some(request.record());
     let key = ctx.key()?;
     match delete_object(&ctx.api, &ctx.resource, &key, &request)? {
         DeleteOutcome::Marked(obj) => Ok(ctx.respond(StatusCode::OK, &obj)),
@@ -178,15 +178,9 @@ pub fn delete(ctx: &mut Ctx) -> Result<Response> {
 
 pub fn delete_collection(ctx: &mut Ctx) -> Result<Response> {
     let request = DeleteRequest::from_ctx(ctx)?;
-    ctx.record_delete = Some((
-        request.grace_period_seconds,
-        request.propagation_policy.clone(),
-    ));
+    ctx.record_delete = Some(request.record());
     let filter = Filter::from_ctx(ctx)?;
-    let snapshot = ctx
-        .api
-        .store
-        .list(&ctx.resource.storage, ctx.path.namespace.as_deref());
+    let snapshot = ctx.api.store.list(&ctx.resource.storage, ctx.path.namespace.as_deref());
     let mut results: Vec<Arc<Value>> = Vec::new();
     for obj in snapshot.items.iter().filter(|o| filter.matches(o)) {
         let key = ObjectKey::of(obj);

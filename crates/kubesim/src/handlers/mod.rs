@@ -26,6 +26,14 @@ use crate::store::ObjectKey;
 pub(crate) use delete::{DeleteRequest, delete_object};
 pub(crate) use write::create_internal;
 
+/// What the request log keeps of a delete's options (they may come in the body).
+#[derive(Clone, Debug, Default)]
+pub struct DeleteRecord {
+    pub grace_period_seconds: Option<i64>,
+    pub propagation_policy: Option<String>,
+    pub dry_run: bool,
+}
+
 pub struct Ctx {
     pub api: Arc<ApiServer>,
     pub path: ResourcePath,
@@ -37,8 +45,8 @@ pub struct Ctx {
     pub warnings: Vec<String>,
     /// Fault actions for a watch (drop, expire).
     pub watch_faults: Vec<FaultAction>,
-    /// Delete options for the request log: (gracePeriodSeconds, propagationPolicy).
-    pub record_delete: Option<(Option<i64>, Option<String>)>,
+    /// Delete options for the request log.
+    pub record_delete: Option<DeleteRecord>,
 }
 
 impl Ctx {
@@ -56,19 +64,13 @@ impl Ctx {
     }
 
     pub fn not_found(&self, name: &str) -> Error {
-        Error::NotFound {
-            resource: self.resource.name(),
-            name: name.to_string(),
-        }
+        Error::NotFound { resource: self.resource.name(), name: name.to_string() }
     }
 
     /// The stored object the URL names.
     pub fn current(&self) -> Result<Arc<Value>> {
         let key = self.key()?;
-        self.api
-            .store
-            .get(&self.resource.storage, &key)
-            .ok_or_else(|| self.not_found(&key.name))
+        self.api.store.get(&self.resource.storage, &key).ok_or_else(|| self.not_found(&key.name))
     }
 
     pub fn served(&self, stored: &Arc<Value>) -> Arc<Value> {
@@ -84,16 +86,25 @@ pub async fn handle(ctx: &mut Ctx) -> Result<Response> {
     // Scope must fit the resource: a namespaced object is addressed within a namespace, a
     // cluster-scoped one never is.
     let needs_namespace = ctx.resource.namespaced
-        && !matches!(
-            ctx.path.verb,
-            Verb::List | Verb::Watch | Verb::DeleteCollection
-        );
+        && !matches!(ctx.path.verb, Verb::List | Verb::Watch | Verb::DeleteCollection);
     if (needs_namespace && ctx.path.namespace.is_none())
         || (!ctx.resource.namespaced && ctx.path.namespace.is_some())
     {
         return Err(Error::UnknownPath);
     }
     if !ctx.resource.has_verb(ctx.path.verb.as_str()) {
+        return Err(Error::MethodNotAllowed(
+            "the server does not allow this method on the requested resource".into(),
+        ));
+    }
+    // Verbs that do not fit the path: writes to a collection, creates on a named object.
+    let named = ctx.path.name.is_some();
+    let misplaced = match ctx.path.verb {
+        Verb::Update | Verb::Patch => !named,
+        Verb::Create => named && ctx.path.subresource.is_none(),
+        _ => false,
+    };
+    if misplaced {
         return Err(Error::MethodNotAllowed(
             "the server does not allow this method on the requested resource".into(),
         ));

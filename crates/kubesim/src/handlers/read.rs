@@ -41,16 +41,10 @@ impl Filter {
         let fields = FieldSelector::parse(&field_text).map_err(Error::BadRequest)?;
         for label in fields.fields() {
             if !ctx.resource.supports_field_label(label) {
-                return Err(Error::BadRequest(format!(
-                    "field label not supported: {label}"
-                )));
+                return Err(Error::BadRequest(format!("field label not supported: {label}")));
             }
         }
-        Ok(Filter {
-            namespace: ctx.path.namespace.clone(),
-            labels,
-            fields,
-        })
+        Ok(Filter { namespace: ctx.path.namespace.clone(), labels, fields })
     }
 
     pub fn is_trivial(&self) -> bool {
@@ -58,9 +52,7 @@ impl Filter {
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
-        self.namespace
-            .as_deref()
-            .is_none_or(|ns| object::namespace(obj) == Some(ns))
+        self.namespace.as_deref().is_none_or(|ns| object::namespace(obj) == Some(ns))
             && self.labels.matches(object::labels(obj))
             && self.fields.matches(obj)
     }
@@ -74,9 +66,7 @@ fn encode_continue(rv: u64, last: &ObjectKey) -> String {
 
 fn decode_continue(token: &str) -> Result<(u64, ObjectKey)> {
     let invalid = || Error::BadRequest("continue key is not valid: invalid continue token".into());
-    let raw = URL_SAFE_NO_PAD
-        .decode(token.trim_end_matches('='))
-        .map_err(|_| invalid())?;
+    let raw = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).map_err(|_| invalid())?;
     let value: Value = serde_json::from_slice(&raw).map_err(|_| invalid())?;
     let rv = value.get("rv").and_then(Value::as_u64).ok_or_else(invalid)?;
     let start = value.get("start").and_then(Value::as_str).ok_or_else(invalid)?;
@@ -85,15 +75,12 @@ fn decode_continue(token: &str) -> Result<(u64, ObjectKey)> {
 }
 
 pub fn too_large(requested: u64, current: u64) -> Error {
-    Error::Timeout(format!(
-        "Too large resource version: {requested}, current: {current}"
-    ))
+    Error::Timeout(format!("Too large resource version: {requested}, current: {current}"))
 }
 
 fn parse_rv(text: &str) -> Result<u64> {
-    text.parse::<u64>().map_err(|_| {
-        Error::BadRequest(format!("invalid resource version: {text:?}"))
-    })
+    text.parse::<u64>()
+        .map_err(|_| Error::BadRequest(format!("invalid resource version: {text:?}")))
 }
 
 pub fn list(ctx: &mut Ctx) -> Result<Response> {
@@ -133,9 +120,9 @@ pub fn list(ctx: &mut Ctx) -> Result<Response> {
                 if rv > current {
                     return Err(too_large(rv, current));
                 }
-                let items = store.list_at(storage, namespace, rv, None).map_err(|e| {
-                    Error::Expired(format!("too old resource version: {rv} ({e})"))
-                })?;
+                let items = store
+                    .list_at(storage, namespace, rv, None)
+                    .map_err(|e| Error::Expired(format!("too old resource version: {rv} ({e})")))?;
                 (rv, items)
             }
             (Some(_), Some(other)) if other != "NotOlderThan" => {

@@ -48,7 +48,9 @@ pub async fn handle(ctx: &mut Ctx, sub: &str) -> Result<Response> {
 }
 
 fn not_allowed() -> Error {
-    Error::MethodNotAllowed("the server does not allow this method on the requested resource".into())
+    Error::MethodNotAllowed(
+        "the server does not allow this method on the requested resource".into(),
+    )
 }
 
 fn pointer(path: &str) -> String {
@@ -97,31 +99,16 @@ fn selector_string(selector: &Value) -> String {
 fn scale_of(ctx: &Ctx, obj: &Value, paths: &ScalePaths) -> Value {
     let meta = object::metadata(obj).cloned().unwrap_or_default();
     let mut scale_meta = serde_json::Map::new();
-    for field in [
-        "name",
-        "namespace",
-        "uid",
-        "resourceVersion",
-        "creationTimestamp",
-    ] {
+    for field in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
         if let Some(v) = meta.get(field) {
             scale_meta.insert(field.into(), v.clone());
         }
     }
-    let replicas = obj
-        .pointer(&pointer(&paths.spec_replicas))
-        .cloned()
-        .unwrap_or(json!(0));
-    let status_replicas = obj
-        .pointer(&pointer(&paths.status_replicas))
-        .cloned()
-        .unwrap_or(json!(0));
+    let replicas = obj.pointer(&pointer(&paths.spec_replicas)).cloned().unwrap_or(json!(0));
+    let status_replicas =
+        obj.pointer(&pointer(&paths.status_replicas)).cloned().unwrap_or(json!(0));
     let selector = if ctx.resource.is_custom() {
-        paths
-            .label_selector
-            .as_deref()
-            .and_then(|p| obj.pointer(&pointer(p)))
-            .map(selector_string)
+        paths.label_selector.as_deref().and_then(|p| obj.pointer(&pointer(p))).map(selector_string)
     } else {
         obj.pointer("/spec/selector").map(selector_string)
     };
@@ -164,16 +151,12 @@ fn scale(ctx: &mut Ctx, paths: &ScalePaths) -> Result<Response> {
             doc
         }
     };
-    let replicas = wanted
-        .pointer("/spec/replicas")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| {
-            Error::Invalid {
-                group: "autoscaling".into(),
-                kind: "Scale".into(),
-                name: name.clone(),
-                causes: vec![crate::errors::Cause::required("spec.replicas")],
-            }
+    let replicas =
+        wanted.pointer("/spec/replicas").and_then(Value::as_i64).ok_or_else(|| Error::Invalid {
+            group: "autoscaling".into(),
+            kind: "Scale".into(),
+            name: name.clone(),
+            causes: vec![crate::errors::Cause::required("spec.replicas")],
         })?;
     if replicas < 0 {
         return Err(Error::Invalid {
@@ -199,10 +182,7 @@ fn scale(ctx: &mut Ctx, paths: &ScalePaths) -> Result<Response> {
         .update(
             &ctx.resource.storage,
             crate::conversion::to_storage(&ctx.resource, updated),
-            WriteOptions {
-                dry_run,
-                generation: ctx.resource.generation,
-            },
+            WriteOptions { dry_run, generation: ctx.resource.generation },
         )
         .map_err(|e| store_error(&ctx.resource, &name, e))?;
     let served = ctx.served(&stored.object);
@@ -242,10 +222,8 @@ fn binding(ctx: &mut Ctx) -> Result<Response> {
         })?
         .to_string();
     let pod = ctx.current()?;
-    if let Some(existing) = pod
-        .pointer("/spec/nodeName")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
+    if let Some(existing) =
+        pod.pointer("/spec/nodeName").and_then(Value::as_str).filter(|n| !n.is_empty())
     {
         return Err(Error::Conflict {
             resource: crate::errors::ResourceName::new("", "pods/binding"),
@@ -277,10 +255,7 @@ fn binding(ctx: &mut Ctx) -> Result<Response> {
         .update(
             &ctx.resource.storage,
             bound,
-            WriteOptions {
-                dry_run,
-                generation: ctx.resource.generation,
-            },
+            WriteOptions { dry_run, generation: ctx.resource.generation },
         )
         .map_err(|e| store_error(&ctx.resource, &name, e))?;
     Ok(created_status())
@@ -290,17 +265,11 @@ fn binding(ctx: &mut Ctx) -> Result<Response> {
 /// honoured once the disruption controller exists.)
 fn eviction(ctx: &mut Ctx) -> Result<Response> {
     let eviction = body::decode(&ctx.headers, &ctx.body)?;
-    let mut request = DeleteRequest {
-        dry_run: ctx.query.dry_run()?,
-        ..Default::default()
-    };
+    let mut request = DeleteRequest { dry_run: ctx.query.dry_run()?, ..Default::default() };
     if let Some(options) = eviction.get("deleteOptions") {
         request.merge_body(options)?;
     }
-    ctx.record_delete = Some((
-        request.grace_period_seconds,
-        request.propagation_policy.clone(),
-    ));
+    ctx.record_delete = Some(request.record());
     let key = ctx.key()?;
     delete_object(&ctx.api, &ctx.resource, &key, &request)?;
     Ok(created_status())
@@ -314,10 +283,7 @@ fn finalize(ctx: &mut Ctx) -> Result<Response> {
     let wanted = body::decode(&ctx.headers, &ctx.body)?;
     let current = ctx.current()?;
     let mut updated = (*current).clone();
-    let finalizers = wanted
-        .pointer("/spec/finalizers")
-        .cloned()
-        .unwrap_or(json!([]));
+    let finalizers = wanted.pointer("/spec/finalizers").cloned().unwrap_or(json!([]));
     set_at(&mut updated, "/spec/finalizers", finalizers);
     if let Some(rv) = wanted.pointer("/metadata/resourceVersion") {
         object::metadata_mut(&mut updated).insert("resourceVersion".into(), rv.clone());
@@ -328,10 +294,7 @@ fn finalize(ctx: &mut Ctx) -> Result<Response> {
         .update(
             &ctx.resource.storage,
             updated,
-            WriteOptions {
-                dry_run,
-                generation: ctx.resource.generation,
-            },
+            WriteOptions { dry_run, generation: ctx.resource.generation },
         )
         .map_err(|e| store_error(&ctx.resource, &name, e))?;
     if !dry_run {

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::params::FieldValidation;
 use super::{Ctx, body};
-use crate::admission::{self, admit, status_on_create, store_error};
+use crate::admission::{admit, status_on_create, store_error};
 use crate::errors::{Error, ResourceName, Result};
 use crate::hooks;
 use crate::store::{ObjectKey, StoreError, WriteOptions, object};
@@ -24,10 +24,7 @@ pub enum Target {
 }
 
 fn write_options(ctx: &Ctx, dry_run: bool) -> WriteOptions {
-    WriteOptions {
-        dry_run,
-        generation: ctx.resource.generation,
-    }
+    WriteOptions { dry_run, generation: ctx.resource.generation }
 }
 
 /// Creating into a namespace needs the namespace, and one that is not being deleted.
@@ -36,11 +33,7 @@ fn check_namespace_for_create(ctx: &Ctx, name: &str) -> Result<()> {
         return Ok(());
     }
     let namespace = ctx.namespace();
-    match ctx
-        .api
-        .store
-        .get("namespaces", &ObjectKey::new("", namespace))
-    {
+    match ctx.api.store.get("namespaces", &ObjectKey::new("", namespace)) {
         None => Err(Error::NotFound {
             resource: ResourceName::new("", "namespaces"),
             name: namespace.into(),
@@ -56,9 +49,7 @@ fn check_namespace_for_create(ctx: &Ctx, name: &str) -> Result<()> {
 /// Makes the body's namespace and name agree with the URL.
 fn align_identity(ctx: &Ctx, obj: &mut Value, url_name: Option<&str>) -> Result<()> {
     if !obj.is_object() {
-        return Err(Error::BadRequest(
-            "the request body must be a JSON or YAML object".into(),
-        ));
+        return Err(Error::BadRequest("the request body must be a JSON or YAML object".into()));
     }
     let meta = object::metadata_mut(obj);
     if ctx.resource.namespaced {
@@ -98,7 +89,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response> {
     align_identity(ctx, &mut obj, None)?;
     let name = object::name(&obj).unwrap_or("").to_string();
     check_namespace_for_create(ctx, &name)?;
-    let admitted = admit(&ctx.resource, obj, None, validation)?;
+    let admitted = admit(&ctx.resource, obj, None, validation, false)?;
     let mut obj = admitted.object;
     status_on_create(&ctx.resource, &mut obj);
     hooks::before_create(&ctx.resource, &mut obj);
@@ -150,10 +141,7 @@ fn scope_to_target(ctx: &Ctx, target: Target, old: &Value, mut new: Value) -> Va
 
 /// Stores an admitted update and runs the hooks.
 fn store_update(ctx: &Ctx, obj: Value, dry_run: bool) -> Result<Arc<Value>, StoreError> {
-    let outcome =
-        ctx.api
-            .store
-            .update(&ctx.resource.storage, obj, write_options(ctx, dry_run))?;
+    let outcome = ctx.api.store.update(&ctx.resource.storage, obj, write_options(ctx, dry_run))?;
     if !dry_run {
         hooks::after_write(&ctx.api, &ctx.resource, &outcome.object, outcome.deleted);
     }
@@ -173,7 +161,8 @@ pub fn update_target(ctx: &mut Ctx, target: Target) -> Result<Response> {
     let old = ctx.current()?;
     let old_served = ctx.served(&old);
     let obj = scope_to_target(ctx, target, &old_served, obj);
-    let admitted = admit(&ctx.resource, obj, Some(&old_served), validation)?;
+    let admitted =
+        admit(&ctx.resource, obj, Some(&old_served), validation, target == Target::Status)?;
     let stored = store_update(ctx, admitted.object, dry_run)
         .map_err(|e| store_error(&ctx.resource, &name, e))?;
     ctx.warnings.extend(admitted.warnings);
@@ -191,9 +180,8 @@ fn parse_patch(ctx: &Ctx) -> Result<PatchKind> {
     let media = body::content_type(&ctx.headers);
     match media.as_str() {
         "application/merge-patch+json" => {
-            let value: Value = serde_json::from_slice(&ctx.body).map_err(|e| {
-                Error::BadRequest(format!("error decoding patch: {e}"))
-            })?;
+            let value: Value = serde_json::from_slice(&ctx.body)
+                .map_err(|e| Error::BadRequest(format!("error decoding patch: {e}")))?;
             if !value.is_object() {
                 return Err(Error::BadRequest(
                     "error decoding patch: a merge patch must be a JSON object".into(),
@@ -251,7 +239,8 @@ pub fn patch_target(ctx: &mut Ctx, target: Target) -> Result<Response> {
         // Name and namespace come from the URL whatever the patch says.
         align_identity_forced(ctx, &mut doc, &name);
         let doc = scope_to_target(ctx, target, &old_served, doc);
-        let admitted = admit(&ctx.resource, doc, Some(&old_served), validation)?;
+        let admitted =
+            admit(&ctx.resource, doc, Some(&old_served), validation, target == Target::Status)?;
         match store_update(ctx, admitted.object, dry_run) {
             Ok(stored) => {
                 ctx.warnings.extend(admitted.warnings);
@@ -274,7 +263,6 @@ fn align_identity_forced(ctx: &Ctx, doc: &mut Value, name: &str) {
     }
 }
 
-
 /// Creates an object from inside the server (bootstrap namespaces, `--nodes`), through the
 /// same admission as a client's create.
 pub(crate) fn create_internal(
@@ -286,7 +274,7 @@ pub(crate) fn create_internal(
         object::metadata_mut(&mut obj).remove("namespace");
     }
     let name = object::name(&obj).unwrap_or("").to_string();
-    let admitted = admit(resource, obj, None, FieldValidation::Strict)?;
+    let admitted = admit(resource, obj, None, FieldValidation::Strict, false)?;
     let mut obj = admitted.object;
     status_on_create(resource, &mut obj);
     hooks::before_create(resource, &mut obj);
@@ -295,10 +283,7 @@ pub(crate) fn create_internal(
         .create(
             &resource.storage,
             obj,
-            WriteOptions {
-                dry_run: false,
-                generation: resource.generation,
-            },
+            WriteOptions { dry_run: false, generation: resource.generation },
         )
         .map_err(|e| store_error(resource, &name, e))?;
     hooks::after_write(api, resource, &stored, false);

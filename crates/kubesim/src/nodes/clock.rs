@@ -51,11 +51,7 @@ impl Clock {
     }
 
     pub fn virtual_at(start: Timestamp) -> Self {
-        let state = VirtualState {
-            now: start,
-            next_id: 0,
-            sleepers: BTreeMap::new(),
-        };
+        let state = VirtualState { now: start, next_id: 0, sleepers: BTreeMap::new() };
         Clock(Arc::new(Kind::Virtual(Mutex::new(state))))
     }
 
@@ -103,12 +99,8 @@ impl Clock {
         let mut state = lock(state);
         state.now = add(state.now, duration);
         let now = state.now;
-        let due: Vec<_> = state
-            .sleepers
-            .keys()
-            .take_while(|(deadline, _)| *deadline <= now)
-            .cloned()
-            .collect();
+        let due: Vec<_> =
+            state.sleepers.keys().take_while(|(deadline, _)| *deadline <= now).cloned().collect();
         for key in due {
             if let Some(sender) = state.sleepers.remove(&key) {
                 let _ = sender.send(());

@@ -39,19 +39,14 @@ pub const KUBELET_VERSION: &str = "v1.32.0";
 #[derive(Debug, thiserror::Error)]
 pub enum NodeSpecError {
     #[error("reading node spec {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("parsing node spec: {0}")]
     Parse(#[from] serde_yaml::Error),
     #[error("node {node}: {resource}: {message}")]
-    Quantity {
-        node: String,
-        resource: String,
-        message: String,
-    },
-    #[error("node {node}: taint effect {effect:?} is not NoSchedule, PreferNoSchedule or NoExecute")]
+    Quantity { node: String, resource: String, message: String },
+    #[error(
+        "node {node}: taint effect {effect:?} is not NoSchedule, PreferNoSchedule or NoExecute"
+    )]
     TaintEffect { node: String, effect: String },
     #[error("node name {0:?} is used twice")]
     Duplicate(String),
@@ -112,10 +107,8 @@ pub struct NodeConfig {
 
 impl NodeSpecFile {
     pub fn load(path: &str) -> Result<Self, NodeSpecError> {
-        let text = std::fs::read_to_string(path).map_err(|source| NodeSpecError::Read {
-            path: path.to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| NodeSpecError::Read { path: path.to_string(), source })?;
         Self::parse(&text)
     }
 
@@ -208,10 +201,7 @@ impl NodeSpecFile {
 
         let mut taints = Vec::new();
         for spec in d.taints.iter().chain(template.taints.iter()) {
-            if !matches!(
-                spec.effect.as_str(),
-                "NoSchedule" | "PreferNoSchedule" | "NoExecute"
-            ) {
+            if !matches!(spec.effect.as_str(), "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
                 return Err(NodeSpecError::TaintEffect {
                     node: name.to_string(),
                     effect: spec.effect.clone(),
@@ -271,9 +261,7 @@ impl NodeConfig {
     /// The Node object as its kubelet registers it: Ready, with capacity and system info.
     pub fn to_node(&self, now: Time) -> Node {
         let quantities = |m: &BTreeMap<String, String>| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), Quantity(v.clone())))
-                .collect::<BTreeMap<_, _>>()
+            m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect::<BTreeMap<_, _>>()
         };
         Node {
             metadata: ObjectMeta {
@@ -295,14 +283,8 @@ impl NodeConfig {
             }),
             status: Some(NodeStatus {
                 addresses: Some(vec![
-                    NodeAddress {
-                        type_: "InternalIP".into(),
-                        address: self.internal_ip.clone(),
-                    },
-                    NodeAddress {
-                        type_: "Hostname".into(),
-                        address: self.name.clone(),
-                    },
+                    NodeAddress { type_: "InternalIP".into(), address: self.internal_ip.clone() },
+                    NodeAddress { type_: "Hostname".into(), address: self.name.clone() },
                 ]),
                 capacity: Some(quantities(&self.capacity)),
                 allocatable: Some(quantities(&self.allocatable)),
@@ -351,12 +333,7 @@ pub fn node_conditions(ready: bool, now: &Time) -> Vec<NodeCondition> {
             "KubeletHasSufficientMemory",
             "kubelet has sufficient memory available",
         ),
-        cond(
-            "DiskPressure",
-            "False",
-            "KubeletHasNoDiskPressure",
-            "kubelet has no disk pressure",
-        ),
+        cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
         cond(
             "PIDPressure",
             "False",
@@ -427,10 +404,7 @@ nodes:
     #[test]
     fn bad_files_are_refused_with_the_node_named() {
         let bad_quantity = "nodes: [{name: a, capacity: {cpu: lots}}]";
-        let err = NodeSpecFile::parse(bad_quantity)
-            .unwrap()
-            .resolve(0)
-            .unwrap_err();
+        let err = NodeSpecFile::parse(bad_quantity).unwrap().resolve(0).unwrap_err();
         assert!(err.to_string().starts_with("node a: cpu"), "{err}");
         let bad_effect = "nodes: [{name: a, taints: [{key: k, effect: Sometimes}]}]";
         assert!(NodeSpecFile::parse(bad_effect).unwrap().resolve(0).is_err());
@@ -445,12 +419,7 @@ nodes:
         let node = config.to_node(Time(k8s_openapi::jiff::Timestamp::now()));
         let status = node.status.unwrap();
         assert_eq!(status.capacity.unwrap()["pods"].0, "110");
-        let ready = status
-            .conditions
-            .unwrap()
-            .into_iter()
-            .find(|c| c.type_ == "Ready")
-            .unwrap();
+        let ready = status.conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap();
         assert_eq!(ready.status, "True");
         assert_eq!(status.node_info.unwrap().kubelet_version, KUBELET_VERSION);
     }

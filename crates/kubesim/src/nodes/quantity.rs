@@ -4,7 +4,9 @@
 
 /// Why a quantity string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {0:?}")]
+#[error(
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {0:?}"
+)]
 pub struct QuantityError(pub String);
 
 /// Parses a quantity into milli-units, rounding up (as the API server rounds a value that is
@@ -35,10 +37,8 @@ pub fn parse_milli(text: &str) -> Result<i128, QuantityError> {
     let mantissa: i128 = format!("{whole}{fraction}").parse().map_err(|_| err())?;
     let scale = fraction.len() as u32;
     let (multiplier, divisor) = suffix_factor(suffix).ok_or_else(err)?;
-    let numerator = mantissa
-        .checked_mul(multiplier)
-        .and_then(|n| n.checked_mul(1000))
-        .ok_or_else(err)?;
+    let numerator =
+        mantissa.checked_mul(multiplier).and_then(|n| n.checked_mul(1000)).ok_or_else(err)?;
     let denominator = divisor.checked_mul(10i128.pow(scale)).ok_or_else(err)?;
     let value = (numerator + denominator - 1) / denominator;
     Ok(if negative { -value } else { value })
@@ -80,11 +80,7 @@ fn suffix_factor(suffix: &str) -> Option<(i128, i128)> {
 /// Formats milli-units back into a canonical-enough quantity: whole numbers plainly, the rest
 /// with `m`.
 pub fn format_milli(milli: i128) -> String {
-    if milli % 1000 == 0 {
-        (milli / 1000).to_string()
-    } else {
-        format!("{milli}m")
-    }
+    if milli % 1000 == 0 { (milli / 1000).to_string() } else { format!("{milli}m") }
 }
 
 #[cfg(test)]

@@ -10,11 +10,7 @@ pub type Labels = BTreeMap<String, String>;
 
 /// Whether `labels` satisfy `selector`; an empty selector matches everything.
 pub fn label_selector_matches(selector: &LabelSelector, labels: &Labels) -> bool {
-    let by_labels = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .all(|(k, v)| labels.get(k) == Some(v));
+    let by_labels = selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
     by_labels
         && selector.match_expressions.iter().flatten().all(|e| {
             let values = e.values.as_deref().unwrap_or_default();
@@ -37,9 +33,7 @@ pub fn node_selector_term_matches(term: &NodeSelectorTerm, labels: &Labels, name
     if expressions.is_empty() && fields.is_empty() {
         return false;
     }
-    expressions
-        .iter()
-        .all(|r| requirement_matches(r, labels.get(&r.key).map(String::as_str)))
+    expressions.iter().all(|r| requirement_matches(r, labels.get(&r.key).map(String::as_str)))
         && fields.iter().all(|r| {
             r.key == "metadata.name"
                 && matches!(r.operator.as_str(), "In" | "NotIn")
@@ -49,9 +43,7 @@ pub fn node_selector_term_matches(term: &NodeSelectorTerm, labels: &Labels, name
 
 /// Terms are ORed.
 pub fn node_selector_terms_match(terms: &[NodeSelectorTerm], labels: &Labels, name: &str) -> bool {
-    terms
-        .iter()
-        .any(|t| node_selector_term_matches(t, labels, name))
+    terms.iter().any(|t| node_selector_term_matches(t, labels, name))
 }
 
 fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&str>) -> bool {
@@ -68,15 +60,12 @@ fn requirement_matches(r: &NodeSelectorRequirement, value: Option<&str>) -> bool
         "Exists" => value.is_some(),
         "DoesNotExist" => value.is_none(),
         "Gt" | "Lt" => {
-            let (Some(bound), Some(actual)) = (single_int(), value.and_then(|v| v.parse::<i64>().ok()))
+            let (Some(bound), Some(actual)) =
+                (single_int(), value.and_then(|v| v.parse::<i64>().ok()))
             else {
                 return false;
             };
-            if r.operator == "Gt" {
-                actual > bound
-            } else {
-                actual < bound
-            }
+            if r.operator == "Gt" { actual > bound } else { actual < bound }
         }
         _ => false,
     }
@@ -88,10 +77,7 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn req(key: &str, op: &str, values: &[&str]) -> NodeSelectorRequirement {
@@ -103,10 +89,7 @@ mod tests {
     }
 
     fn term(exprs: Vec<NodeSelectorRequirement>) -> NodeSelectorTerm {
-        NodeSelectorTerm {
-            match_expressions: Some(exprs),
-            match_fields: None,
-        }
+        NodeSelectorTerm { match_expressions: Some(exprs), match_fields: None }
     }
 
     #[test]

@@ -14,16 +14,8 @@ use super::{
 };
 use crate::store::Generation;
 
-pub const STANDARD_VERBS: &[&str] = &[
-    "create",
-    "delete",
-    "deletecollection",
-    "get",
-    "list",
-    "patch",
-    "update",
-    "watch",
-];
+pub const STANDARD_VERBS: &[&str] =
+    &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 const POD_FIELDS: &[&str] = &[
     "spec.nodeName",
@@ -58,11 +50,8 @@ fn def(
     namespaced: bool,
     typed: TypedRoundTrip,
 ) -> Resource {
-    let api_version = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
+    let api_version =
+        if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
     Resource {
         group: group.into(),
         version: version.into(),
@@ -77,11 +66,7 @@ fn def(
         status_subresource: false,
         scale: None,
         extra_subresources: Vec::new(),
-        storage: if group.is_empty() {
-            plural.to_string()
-        } else {
-            format!("{group}/{plural}")
-        },
+        storage: if group.is_empty() { plural.to_string() } else { format!("{group}/{plural}") },
         storage_api_version: api_version,
         codec: Codec::Plain,
         schema: Schema::Typed(typed),
@@ -120,11 +105,8 @@ impl Resource {
     }
 
     fn generation(mut self) -> Self {
-        self.generation = if self.status_subresource {
-            Generation::SpecOnly
-        } else {
-            Generation::AnyChange
-        };
+        self.generation =
+            if self.status_subresource { Generation::SpecOnly } else { Generation::AnyChange };
         self
     }
 
@@ -163,15 +145,9 @@ pub fn resources() -> Vec<Resource> {
             verbs: &["create"],
         },
     ];
-    let mut events_v1 = def(
-        "events.k8s.io",
-        "v1",
-        "Event",
-        "events",
-        true,
-        round_trip::<events::Event>,
-    )
-    .short(&["ev"]);
+    let mut events_v1 =
+        def("events.k8s.io", "v1", "Event", "events", true, round_trip::<events::Event>)
+            .short(&["ev"]);
     events_v1.storage = "events".into();
     events_v1.storage_api_version = "v1".into();
     events_v1.codec = Codec::EventsV1;
@@ -180,8 +156,7 @@ pub fn resources() -> Vec<Resource> {
     vec![
         def("", "v1", "ConfigMap", "configmaps", true, round_trip::<core::ConfigMap>)
             .short(&["cm"]),
-        def("", "v1", "Endpoints", "endpoints", true, round_trip::<core::Endpoints>)
-            .short(&["ep"]),
+        def("", "v1", "Endpoints", "endpoints", true, round_trip::<core::Endpoints>).short(&["ep"]),
         def("", "v1", "Event", "events", true, round_trip::<core::Event>)
             .short(&["ev"])
             .fields(EVENT_FIELDS),
@@ -321,14 +296,7 @@ pub fn resources() -> Vec<Resource> {
             true,
             round_trip::<rbac::RoleBinding>,
         ),
-        def(
-            "rbac.authorization.k8s.io",
-            "v1",
-            "Role",
-            "roles",
-            true,
-            round_trip::<rbac::Role>,
-        ),
+        def("rbac.authorization.k8s.io", "v1", "Role", "roles", true, round_trip::<rbac::Role>),
         def(
             "scheduling.k8s.io",
             "v1",

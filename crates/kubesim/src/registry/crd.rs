@@ -32,11 +32,7 @@ fn strings_at(value: &Value, path: &[&str]) -> Vec<String> {
         }
     }
     v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
 
@@ -73,11 +69,8 @@ pub fn crd_resources(crd: &Value) -> Result<Vec<Resource>, CrdError> {
             ),
         });
     }
-    let versions = crd
-        .pointer("/spec/versions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let versions =
+        crd.pointer("/spec/versions").and_then(Value::as_array).cloned().unwrap_or_default();
     if versions.is_empty() {
         causes.push(Cause::invalid(
             "spec.versions",
@@ -116,19 +109,19 @@ pub fn crd_resources(crd: &Value) -> Result<Vec<Resource>, CrdError> {
         if version.get("served").and_then(Value::as_bool) != Some(true) {
             continue;
         }
-        let validator =
-            match CrdValidator::compile(version.pointer("/schema/openAPIV3Schema")) {
-                Ok(v) => v,
-                Err(mut schema_causes) => {
-                    causes.append(&mut schema_causes);
-                    continue;
-                }
-            };
+        let validator = match CrdValidator::compile(
+            version.pointer("/schema/openAPIV3Schema"),
+            &format!("spec.versions[{i}].schema.openAPIV3Schema"),
+        ) {
+            Ok(v) => v,
+            Err(mut schema_causes) => {
+                causes.append(&mut schema_causes);
+                continue;
+            }
+        };
         let status = version.pointer("/subresources/status").is_some();
         let scale = version.pointer("/subresources/scale").map(|s| ScalePaths {
-            spec_replicas: str_at(s, &["specReplicasPath"])
-                .unwrap_or(".spec.replicas")
-                .into(),
+            spec_replicas: str_at(s, &["specReplicasPath"]).unwrap_or(".spec.replicas").into(),
             status_replicas: str_at(s, &["statusReplicasPath"])
                 .unwrap_or(".status.replicas")
                 .into(),
@@ -152,16 +145,8 @@ pub fn crd_resources(crd: &Value) -> Result<Vec<Resource>, CrdError> {
             storage_api_version: format!("{group}/{storage_version}"),
             codec: Codec::Plain,
             schema: Schema::Custom(Arc::new(validator)),
-            generation: if status {
-                Generation::SpecOnly
-            } else {
-                Generation::AnyChange
-            },
-            status_on_create: if status {
-                StatusOnCreate::Remove
-            } else {
-                StatusOnCreate::Keep
-            },
+            generation: if status { Generation::SpecOnly } else { Generation::AnyChange },
+            status_on_create: if status { StatusOnCreate::Remove } else { StatusOnCreate::Keep },
             field_labels: Vec::new(),
             returns_deleted_object: true,
             custom: Some(CustomInfo {

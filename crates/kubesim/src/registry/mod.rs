@@ -22,7 +22,9 @@ pub use crd::{CrdError, crd_resources};
 /// are the typed validation, and fields missing after the round trip are unknown fields.
 pub type TypedRoundTrip = fn(&Value) -> Result<Value, serde_json::Error>;
 
-pub fn round_trip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, serde_json::Error> {
+pub fn round_trip<T: DeserializeOwned + Serialize>(
+    value: &Value,
+) -> Result<Value, serde_json::Error> {
     let typed = T::deserialize(value)?;
     serde_json::to_value(typed)
 }
@@ -156,19 +158,11 @@ struct Index {
 
 impl Index {
     fn build(builtins: &[Arc<Resource>], custom: &BTreeMap<String, Vec<Arc<Resource>>>) -> Self {
-        let all: Vec<Arc<Resource>> = builtins
-            .iter()
-            .chain(custom.values().flatten())
-            .cloned()
-            .collect();
+        let all: Vec<Arc<Resource>> =
+            builtins.iter().chain(custom.values().flatten()).cloned().collect();
         let by_gvr = all
             .iter()
-            .map(|r| {
-                (
-                    (r.group.clone(), r.version.clone(), r.plural.clone()),
-                    r.clone(),
-                )
-            })
+            .map(|r| ((r.group.clone(), r.version.clone(), r.plural.clone()), r.clone()))
             .collect();
         Index { all, by_gvr }
     }
@@ -199,10 +193,7 @@ impl Registry {
     }
 
     fn index(&self) -> Arc<Index> {
-        self.index
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn lookup(&self, group: &str, version: &str, plural: &str) -> Option<Arc<Resource>> {
@@ -219,10 +210,7 @@ impl Registry {
 
     /// Whether some served resource has this group and version.
     pub fn serves_group_version(&self, group: &str, version: &str) -> bool {
-        self.index()
-            .all
-            .iter()
-            .any(|r| r.group == group && r.version == version)
+        self.index().all.iter().any(|r| r.group == group && r.version == version)
     }
 
     /// The resource through which objects of a storage key are kept in their stored form.
@@ -239,10 +227,7 @@ impl Registry {
     /// Serves the kinds a CRD defines (replacing what it defined before).
     pub fn set_custom(&self, crd_name: &str, resources: Vec<Resource>) {
         let mut custom = self.custom.write().unwrap_or_else(|e| e.into_inner());
-        custom.insert(
-            crd_name.to_string(),
-            resources.into_iter().map(Arc::new).collect(),
-        );
+        custom.insert(crd_name.to_string(), resources.into_iter().map(Arc::new).collect());
         self.reindex(&custom);
     }
 

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use kube_cel::cel::ExecutionError;
-use kube_cel::{CompiledSchema, ErrorKind, ValidationError};
+use kube_cel::{CompilationError, CompiledSchema, ErrorKind, ValidationError};
 use serde_json::{Map, Value};
 
 use super::SchemaError;
@@ -124,10 +124,19 @@ fn compile_rule(
     }
     let program = kube_cel::compile_schema(&single);
     if let Some(err) = program.compilation_errors().first() {
+        // The parser's own text (`ERROR: <input>:1:9: Syntax error: ...`), as cel-go prints it.
+        let detail =
+            std::error::Error::source(*err).map_or_else(|| err.to_string(), |s| s.to_string());
+        let (field, source) = match err {
+            CompilationError::MessageExpressionParse { message_expression, .. } => {
+                ("messageExpression", message_expression.clone())
+            }
+            _ => ("rule", rule),
+        };
         return Err(SchemaError::Rule {
-            path: format!("{path}.rule"),
-            rule,
-            message: format!("compilation failed: {err}"),
+            path: format!("{path}.{field}"),
+            rule: source,
+            message: format!("compilation failed: {detail}"),
         });
     }
     let uses_old_self = program
@@ -421,5 +430,38 @@ pub(crate) fn validate(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn node(schema: Value) -> Node {
+        Node::parse(&schema, "s", 0).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn field_paths_are_checked_and_normalized() {
+        let n = node(json!({
+            "type": "object",
+            "properties": {
+                "a.b": {"type": "object", "properties": {"c": {"type": "string"}}},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }));
+        assert_eq!(normalize_field_path("['a.b'].c", &n).as_deref(), Ok("a.b.c"));
+        assert_eq!(normalize_field_path(".labels['app']", &n).as_deref(), Ok("labels[app]"));
+        assert_eq!(normalize_field_path(".labels.app", &n).as_deref(), Ok("labels[app]"));
+        assert_eq!(
+            normalize_field_path(".nope", &n),
+            Err("does not refer to a valid field".to_string())
+        );
+        assert_eq!(
+            normalize_field_path("nope", &n),
+            Err("expected [ or . but got: nope".to_string())
+        );
+        assert!(normalize_field_path(".labels[app]", &n).is_err());
     }
 }

@@ -254,6 +254,13 @@ pub fn unknown_field_message(path: &str) -> String {
     format!("unknown field {}", go_format::quote(path))
 }
 
+/// The error `fieldValidation=Strict` gives for pruned fields (wrapped by the caller in a 400
+/// BadRequest): `strict decoding error: unknown field "spec.a", unknown field "spec.b"`.
+pub fn strict_decoding_error(paths: &[String]) -> String {
+    let fields: Vec<String> = paths.iter().map(|p| unknown_field_message(p)).collect();
+    format!("strict decoding error: {}", fields.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

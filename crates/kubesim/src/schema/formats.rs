@@ -205,7 +205,7 @@ fn is_isbn10(s: &str) -> bool {
     };
     let sum: u32 =
         b[..9].iter().enumerate().map(|(i, c)| (i as u32 + 1) * u32::from(c - b'0')).sum();
-    (sum + 10 * last) % 11 == 0
+    (sum + 10 * last).is_multiple_of(11)
 }
 
 fn is_isbn13(s: &str) -> bool {
@@ -219,7 +219,7 @@ fn is_isbn13(s: &str) -> bool {
         .enumerate()
         .map(|(i, c)| u32::from(c - b'0') * if i % 2 == 0 { 1 } else { 3 })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Luhn check over the digits, as govalidator's `IsCreditCard` (approximately).
@@ -234,7 +234,7 @@ fn is_credit_card(s: &str) -> bool {
         .enumerate()
         .map(|(i, d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { *d })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]

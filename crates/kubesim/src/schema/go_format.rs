@@ -117,7 +117,7 @@ pub fn float(f: f64) -> String {
     }
     let (digits, point) = shortest_digits(f);
     let exp = point - 1;
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         format_e(f < 0.0, &digits, point)
     } else {
         format_f(f < 0.0, &digits, point)

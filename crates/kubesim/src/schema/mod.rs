@@ -3,7 +3,8 @@
 //!
 //! A write of a custom resource goes through, in this order (as in kube-apiserver):
 //! 1. [`CrdSchema::prune`] — unknown fields are dropped; the paths it returns are what
-//!    `fieldValidation=Strict` rejects and `Warn` warns about ([`unknown_field_message`]).
+//!    `fieldValidation=Strict` rejects ([`strict_decoding_error`], in a 400) and `Warn` warns
+//!    about ([`unknown_field_message`]).
 //! 2. [`CrdSchema::apply_defaults`] — `null`s of non-nullable fields without default are dropped,
 //!    then `default`s are applied. The apiserver also defaults objects read from storage.
 //! 3. [`CrdSchema::validate`] (or [`CrdSchema::validate_status`] on the `/status` subresource) —
@@ -30,7 +31,9 @@ mod status;
 
 use serde_json::Value;
 
-pub use field_error::{BadValue, FieldError, FieldErrorKind, FieldPath, unknown_field_message};
+pub use field_error::{
+    BadValue, FieldError, FieldErrorKind, FieldPath, strict_decoding_error, unknown_field_message,
+};
 pub use status::{invalid_message, invalid_status};
 
 use node::Node;
@@ -42,8 +45,8 @@ pub enum SchemaError {
     /// A malformed keyword.
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
-    /// A CEL rule (or its `messageExpression`) that does not compile.
-    #[error("{path}: Invalid value: {rule:?}: {message}")]
+    /// A CEL rule (or its `messageExpression`, then `rule` holds that) that does not compile.
+    #[error("{path}: Invalid value: {}: {message}", go_format::quote(.rule))]
     Rule { path: String, rule: String, message: String },
 }
 
@@ -58,10 +61,20 @@ impl SchemaError {
             Self::Invalid { path, .. } | Self::Rule { path, .. } => path,
         }
     }
+
+    /// The problem without the path (the `message` of a Status cause whose `field` is the path).
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Invalid { message, .. } => message.clone(),
+            Self::Rule { rule, message, .. } => {
+                format!("Invalid value: {}: {message}", go_format::quote(rule))
+            }
+        }
+    }
 }
 
-/// The compiled structural schema of one CRD version. Cheap to share (`Send + Sync`); compile
-/// it once when the CRD is created or updated.
+/// The compiled structural schema of one CRD version, `Send + Sync` (share it in an `Arc`);
+/// compile it once when the CRD is created or updated.
 #[derive(Debug)]
 pub struct CrdSchema {
     root: Node,

@@ -155,6 +155,14 @@ impl Node {
                 &format!("Unsupported value: {:?}", node.ty),
             ));
         }
+        if let Some(list_type) = &node.list_type
+            && !["atomic", "set", "map"].contains(&list_type.as_str())
+        {
+            let msg = format!(
+                "Unsupported value: {list_type:?}: supported values: \"atomic\", \"set\", \"map\""
+            );
+            return Err(SchemaError::invalid(&format!("{path}.x-kubernetes-list-type"), &msg));
+        }
         let int_or_string = bool_field(obj, "x-kubernetes-int-or-string", path)?;
         node.types = if int_or_string {
             vec!["integer".into(), "string".into()]
@@ -205,6 +213,12 @@ impl Node {
                 ));
             };
             node.list_map_keys = names.into_iter().map(str::to_string).collect();
+        }
+        if node.list_type.as_deref() == Some("map") && node.list_map_keys.is_empty() {
+            return Err(SchemaError::invalid(
+                &format!("{path}.x-kubernetes-list-map-keys"),
+                "Required value: must not be empty if x-kubernetes-list-type is map",
+            ));
         }
         if let Some(props) = obj.get("properties") {
             let Some(props) = props.as_object() else {

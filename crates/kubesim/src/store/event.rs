@@ -38,19 +38,12 @@ pub struct WatchEvent {
 
 impl WatchEvent {
     pub fn new(kind: EventKind, rv: u64, object: Arc<Value>, previous: Option<Arc<Value>>) -> Self {
-        WatchEvent {
-            kind,
-            rv,
-            object,
-            previous,
-            wire: OnceLock::new(),
-        }
+        WatchEvent { kind, rv, object, previous, wire: OnceLock::new() }
     }
 
     /// `{"type":...,"object":...}\n` for the stored form of the object, encoded once.
     pub fn wire(&self) -> &Bytes {
-        self.wire
-            .get_or_init(|| encode_event(self.kind.as_str(), &self.object))
+        self.wire.get_or_init(|| encode_event(self.kind.as_str(), &self.object))
     }
 }
 

@@ -32,7 +32,9 @@ pub enum StoreError {
     #[error("already exists")]
     AlreadyExists,
     /// The object changed since the resourceVersion the writer read.
-    #[error("the object has been modified; please apply your changes to the latest version and try again")]
+    #[error(
+        "the object has been modified; please apply your changes to the latest version and try again"
+    )]
     Conflict,
     /// A delete or update precondition (uid, resourceVersion) did not hold.
     #[error("{0}")]
@@ -53,9 +55,7 @@ pub struct StoreConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig {
-            history_limit: 10_000,
-        }
+        StoreConfig { history_limit: 10_000 }
     }
 }
 
@@ -162,13 +162,7 @@ pub struct Store {
 
 impl Store {
     pub fn new(config: StoreConfig) -> Self {
-        Store {
-            inner: Mutex::new(Inner {
-                rv: 0,
-                tables: HashMap::new(),
-            }),
-            config,
-        }
+        Store { inner: Mutex::new(Inner { rv: 0, tables: HashMap::new() }), config }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -193,10 +187,7 @@ impl Store {
             .get(resource)
             .map(|t| t.range(namespace, None).map(|(_, v)| v.clone()).collect())
             .unwrap_or_default();
-        Snapshot {
-            resource_version: inner.rv,
-            items,
-        }
+        Snapshot { resource_version: inner.rv, items }
     }
 
     /// Objects as they were at `rv`, with keys after `after`: the consistent snapshot behind
@@ -214,10 +205,7 @@ impl Store {
         };
         let state = table
             .state_at(rv, namespace, after)
-            .ok_or(StoreError::Expired {
-                requested: rv,
-                oldest: table.compacted_rv(),
-            })?;
+            .ok_or(StoreError::Expired { requested: rv, oldest: table.compacted_rv() })?;
         Ok(state.into_values().collect())
     }
 
@@ -228,10 +216,8 @@ impl Store {
             .tables
             .iter()
             .map(|(resource, table)| {
-                let keys: Vec<ObjectKey> = table
-                    .range(Some(namespace), None)
-                    .map(|(k, _)| k.clone())
-                    .collect();
+                let keys: Vec<ObjectKey> =
+                    table.range(Some(namespace), None).map(|(k, _)| k.clone()).collect();
                 (resource.clone(), keys)
             })
             .filter(|(_, keys)| !keys.is_empty())
@@ -242,10 +228,7 @@ impl Store {
         let mut inner = self.lock();
         let rv = inner.rv;
         let limit = self.config.history_limit;
-        let table = inner
-            .tables
-            .entry(resource.to_string())
-            .or_insert_with(|| Table::new(limit));
+        let table = inner.tables.entry(resource.to_string()).or_insert_with(|| Table::new(limit));
         let receiver = table.sender.subscribe();
         match from {
             WatchFrom::Now => Ok(Subscription {
@@ -280,10 +263,9 @@ impl Store {
         let Some(table) = inner.tables.get(resource) else {
             return Ok(Vec::new());
         };
-        table.events_after(rv).ok_or(StoreError::Expired {
-            requested: rv,
-            oldest: table.compacted_rv(),
-        })
+        table
+            .events_after(rv)
+            .ok_or(StoreError::Expired { requested: rv, oldest: table.compacted_rv() })
     }
 
     pub fn create(
@@ -295,10 +277,7 @@ impl Store {
         let mut inner = self.lock();
         let limit = self.config.history_limit;
         let next_rv = inner.rv + 1;
-        let table = inner
-            .tables
-            .entry(resource.to_string())
-            .or_insert_with(|| Table::new(limit));
+        let table = inner.tables.entry(resource.to_string()).or_insert_with(|| Table::new(limit));
         let namespace = object::namespace(&obj).unwrap_or("").to_string();
         let name = match (object::name(&obj), object::generate_name(&obj)) {
             (Some(name), _) => name.to_string(),
@@ -327,14 +306,8 @@ impl Store {
         }
         let meta = object::metadata_mut(&mut obj);
         meta.insert("name".into(), Value::String(name));
-        meta.insert(
-            "uid".into(),
-            Value::String(uuid::Uuid::new_v4().to_string()),
-        );
-        meta.insert(
-            "creationTimestamp".into(),
-            Value::String(object::now_timestamp()),
-        );
+        meta.insert("uid".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+        meta.insert("creationTimestamp".into(), Value::String(object::now_timestamp()));
         meta.remove("deletionTimestamp");
         meta.remove("deletionGracePeriodSeconds");
         meta.remove("resourceVersion");
@@ -365,14 +338,9 @@ impl Store {
         let key = ObjectKey::of(&obj);
         let mut inner = self.lock();
         let next_rv = inner.rv + 1;
-        let table = inner
-            .tables
-            .get_mut(resource)
-            .ok_or(StoreError::NotFound)?;
+        let table = inner.tables.get_mut(resource).ok_or(StoreError::NotFound)?;
         let old = table.objects.get(&key).ok_or(StoreError::NotFound)?.clone();
-        let old_rv = object::resource_version(&old)
-            .and_then(Result::ok)
-            .unwrap_or(0);
+        let old_rv = object::resource_version(&old).and_then(Result::ok).unwrap_or(0);
         match object::resource_version(&obj) {
             Some(Ok(rv)) if rv == old_rv => {}
             Some(_) => return Err(StoreError::Conflict),
@@ -388,13 +356,12 @@ impl Store {
         let being_deleted = object::deletion_timestamp(&old).is_some();
         if being_deleted {
             let old_finalizers = object::finalizers(&old);
-            if object::finalizers(&obj)
-                .iter()
-                .any(|f| !old_finalizers.contains(f))
-            {
+            if object::finalizers(&obj).iter().any(|f| !old_finalizers.contains(f)) {
                 return Err(StoreError::Invalid {
                     field: "metadata.finalizers".into(),
-                    message: "Forbidden: no new finalizers can be added if the object is being deleted".into(),
+                    message:
+                        "Forbidden: no new finalizers can be added if the object is being deleted"
+                            .into(),
                 });
             }
         }
@@ -404,20 +371,12 @@ impl Store {
             mode => {
                 let old_generation = object::generation(&old).unwrap_or(1);
                 let same = object::spec_part_equal(&old, &obj, mode == Generation::SpecOnly);
-                Some(Value::from(if same {
-                    old_generation
-                } else {
-                    old_generation + 1
-                }))
+                Some(Value::from(if same { old_generation } else { old_generation + 1 }))
             }
         };
         let meta = object::metadata_mut(&mut obj);
-        for field in [
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-        ] {
+        for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"]
+        {
             match old_meta.get(field) {
                 Some(v) => meta.insert(field.into(), v.clone()),
                 None => meta.remove(field),
@@ -429,10 +388,7 @@ impl Store {
         };
         meta.insert("resourceVersion".into(), Value::String(old_rv.to_string()));
         if obj == *old {
-            return Ok(UpdateOutcome {
-                object: old,
-                deleted: false,
-            });
+            return Ok(UpdateOutcome { object: old, deleted: false });
         }
         // As the apiserver: an update that removes the last finalizer of an object whose
         // deletion waits for nothing else completes the deletion.
@@ -445,35 +401,19 @@ impl Store {
             && !object::finalizers(&old).is_empty()
             && object::finalizers(&obj).is_empty();
         if options.dry_run {
-            return Ok(UpdateOutcome {
-                object: Arc::new(obj),
-                deleted,
-            });
+            return Ok(UpdateOutcome { object: Arc::new(obj), deleted });
         }
         object::set_resource_version(&mut obj, next_rv);
         let obj = Arc::new(obj);
         if deleted {
             table.objects.remove(&key);
-            table.publish(WatchEvent::new(
-                EventKind::Deleted,
-                next_rv,
-                obj.clone(),
-                Some(old),
-            ));
+            table.publish(WatchEvent::new(EventKind::Deleted, next_rv, obj.clone(), Some(old)));
         } else {
             table.objects.insert(key, obj.clone());
-            table.publish(WatchEvent::new(
-                EventKind::Modified,
-                next_rv,
-                obj.clone(),
-                Some(old),
-            ));
+            table.publish(WatchEvent::new(EventKind::Modified, next_rv, obj.clone(), Some(old)));
         }
         inner.rv = next_rv;
-        Ok(UpdateOutcome {
-            object: obj,
-            deleted,
-        })
+        Ok(UpdateOutcome { object: obj, deleted })
     }
 
     pub fn delete(
@@ -484,10 +424,7 @@ impl Store {
     ) -> Result<DeleteOutcome, StoreError> {
         let mut inner = self.lock();
         let next_rv = inner.rv + 1;
-        let table = inner
-            .tables
-            .get_mut(resource)
-            .ok_or(StoreError::NotFound)?;
+        let table = inner.tables.get_mut(resource).ok_or(StoreError::NotFound)?;
         let old = table.objects.get(key).ok_or(StoreError::NotFound)?.clone();
         if let Some(uid) = &options.uid
             && object::uid(&old) != Some(uid.as_str())
@@ -521,12 +458,7 @@ impl Store {
             object::set_resource_version(&mut last, next_rv);
             let last = Arc::new(last);
             table.objects.remove(key);
-            table.publish(WatchEvent::new(
-                EventKind::Deleted,
-                next_rv,
-                last.clone(),
-                Some(old),
-            ));
+            table.publish(WatchEvent::new(EventKind::Deleted, next_rv, last.clone(), Some(old)));
             inner.rv = next_rv;
             return Ok(DeleteOutcome::Deleted(last));
         }
@@ -541,14 +473,8 @@ impl Store {
         }
         let mut marked = (*old).clone();
         let meta = object::metadata_mut(&mut marked);
-        meta.insert(
-            "deletionTimestamp".into(),
-            Value::String(object::timestamp_in(grace_seconds)),
-        );
-        meta.insert(
-            "deletionGracePeriodSeconds".into(),
-            Value::from(grace_seconds),
-        );
+        meta.insert("deletionTimestamp".into(), Value::String(object::timestamp_in(grace_seconds)));
+        meta.insert("deletionGracePeriodSeconds".into(), Value::from(grace_seconds));
         if let Some(on_mark) = options.on_mark {
             on_mark(&mut marked);
         }
@@ -558,12 +484,7 @@ impl Store {
         object::set_resource_version(&mut marked, next_rv);
         let marked = Arc::new(marked);
         table.objects.insert(key.clone(), marked.clone());
-        table.publish(WatchEvent::new(
-            EventKind::Modified,
-            next_rv,
-            marked.clone(),
-            Some(old),
-        ));
+        table.publish(WatchEvent::new(EventKind::Modified, next_rv, marked.clone(), Some(old)));
         inner.rv = next_rv;
         Ok(DeleteOutcome::Marked(marked))
     }
@@ -573,10 +494,7 @@ impl Store {
     pub fn remove(&self, resource: &str, key: &ObjectKey) -> Result<Arc<Value>, StoreError> {
         let mut inner = self.lock();
         let next_rv = inner.rv + 1;
-        let table = inner
-            .tables
-            .get_mut(resource)
-            .ok_or(StoreError::NotFound)?;
+        let table = inner.tables.get_mut(resource).ok_or(StoreError::NotFound)?;
         let old = table.objects.get(key).ok_or(StoreError::NotFound)?.clone();
         if !object::finalizers(&old).is_empty() {
             return Err(StoreError::Invalid {
@@ -588,12 +506,7 @@ impl Store {
         object::set_resource_version(&mut last, next_rv);
         let last = Arc::new(last);
         table.objects.remove(key);
-        table.publish(WatchEvent::new(
-            EventKind::Deleted,
-            next_rv,
-            last.clone(),
-            Some(old),
-        ));
+        table.publish(WatchEvent::new(EventKind::Deleted, next_rv, last.clone(), Some(old)));
         inner.rv = next_rv;
         Ok(last)
     }

@@ -73,10 +73,8 @@ impl Table {
         let in_range = |key: &ObjectKey| {
             namespace.is_none_or(|ns| key.namespace == ns) && after.is_none_or(|a| key > a)
         };
-        let mut items: BTreeMap<ObjectKey, Arc<Value>> = self
-            .range(namespace, after)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let mut items: BTreeMap<ObjectKey, Arc<Value>> =
+            self.range(namespace, after).map(|(k, v)| (k.clone(), v.clone())).collect();
         for event in self.history.iter().rev().take_while(|e| e.rv > rv) {
             let key = ObjectKey::of(&event.object);
             if !in_range(&key) {

@@ -3,9 +3,7 @@ use serde_json::json;
 use super::*;
 
 fn store(history: usize) -> Store {
-    Store::new(StoreConfig {
-        history_limit: history,
-    })
+    Store::new(StoreConfig { history_limit: history })
 }
 
 fn cm(name: &str, data: &str) -> Value {
@@ -77,10 +75,7 @@ fn an_update_that_changes_nothing_keeps_the_resource_version() {
 #[test]
 fn generation_follows_spec_changes_only() {
     let s = store(100);
-    let opts = WriteOptions {
-        generation: Generation::SpecOnly,
-        ..Default::default()
-    };
+    let opts = WriteOptions { generation: Generation::SpecOnly, ..Default::default() };
     let dep = |replicas: i64, ready: i64, label: &str| {
         json!({"metadata": {"name": "d", "namespace": "default", "labels": {"l": label}},
                "spec": {"replicas": replicas}, "status": {"readyReplicas": ready}})
@@ -91,10 +86,7 @@ fn generation_follows_spec_changes_only() {
     assert_eq!(object::generation(&b), Some(1), "status and metadata do not count");
     let c = s.update("apps/deployments", dep(2, 1, "y"), opts).unwrap().object;
     assert_eq!(object::generation(&c), Some(2));
-    let any = WriteOptions {
-        generation: Generation::AnyChange,
-        ..Default::default()
-    };
+    let any = WriteOptions { generation: Generation::AnyChange, ..Default::default() };
     let d = s.update("apps/deployments", dep(2, 5, "y"), any).unwrap().object;
     assert_eq!(object::generation(&d), Some(3), "without a status subresource status counts");
 }
@@ -106,9 +98,7 @@ fn finalizers_hold_a_deleted_object_until_the_last_is_removed() {
     obj["metadata"]["finalizers"] = json!(["x/y"]);
     s.create("configmaps", obj.clone(), WriteOptions::default()).unwrap();
     let out = s.delete("configmaps", &key("a"), &DeleteOptions::default()).unwrap();
-    let DeleteOutcome::Marked(marked) = out else {
-        panic!("expected a marked object")
-    };
+    let DeleteOutcome::Marked(marked) = out else { panic!("expected a marked object") };
     assert!(object::deletion_timestamp(&marked).is_some());
     let mut adding = (*marked).clone();
     adding["metadata"]["finalizers"] = json!(["x/y", "x/z"]);
@@ -127,26 +117,17 @@ fn finalizers_hold_a_deleted_object_until_the_last_is_removed() {
 fn delete_preconditions_are_checked() {
     let s = store(100);
     s.create("configmaps", cm("a", "1"), WriteOptions::default()).unwrap();
-    let wrong_uid = DeleteOptions {
-        uid: Some("nope".into()),
-        ..Default::default()
-    };
+    let wrong_uid = DeleteOptions { uid: Some("nope".into()), ..Default::default() };
     assert!(matches!(
         s.delete("configmaps", &key("a"), &wrong_uid),
         Err(StoreError::PreconditionFailed(_))
     ));
-    let wrong_rv = DeleteOptions {
-        resource_version: Some("99".into()),
-        ..Default::default()
-    };
+    let wrong_rv = DeleteOptions { resource_version: Some("99".into()), ..Default::default() };
     assert!(matches!(
         s.delete("configmaps", &key("a"), &wrong_rv),
         Err(StoreError::PreconditionFailed(_))
     ));
-    let right = DeleteOptions {
-        resource_version: Some("1".into()),
-        ..Default::default()
-    };
+    let right = DeleteOptions { resource_version: Some("1".into()), ..Default::default() };
     let DeleteOutcome::Deleted(last) = s.delete("configmaps", &key("a"), &right).unwrap() else {
         panic!("expected deletion")
     };
@@ -157,10 +138,8 @@ fn delete_preconditions_are_checked() {
 fn graceful_deletion_marks_and_can_be_shortened() {
     let s = store(100);
     s.create("pods", cm("p", "1"), WriteOptions::default()).unwrap();
-    let graceful = |seconds| DeleteOptions {
-        mode: DeleteMode::Graceful { seconds },
-        ..Default::default()
-    };
+    let graceful =
+        |seconds| DeleteOptions { mode: DeleteMode::Graceful { seconds }, ..Default::default() };
     let DeleteOutcome::Marked(m) = s.delete("pods", &key("p"), &graceful(30)).unwrap() else {
         panic!()
     };
@@ -176,10 +155,7 @@ fn graceful_deletion_marks_and_can_be_shortened() {
 #[test]
 fn dry_run_stores_nothing() {
     let s = store(100);
-    let dry = WriteOptions {
-        dry_run: true,
-        ..Default::default()
-    };
+    let dry = WriteOptions { dry_run: true, ..Default::default() };
     let out = s.create("configmaps", cm("a", "1"), dry).unwrap();
     assert!(out["metadata"].get("resourceVersion").is_none());
     assert!(s.get("configmaps", &key("a")).is_none());
@@ -190,8 +166,7 @@ fn dry_run_stores_nothing() {
 fn watch_from_an_old_version_replays_history_or_expires() {
     let s = store(3);
     for i in 0..5 {
-        s.create("configmaps", cm(&format!("c{i}"), "1"), WriteOptions::default())
-            .unwrap();
+        s.create("configmaps", cm(&format!("c{i}"), "1"), WriteOptions::default()).unwrap();
     }
     // rv 1..=5 written, history keeps 3..=5.
     let sub = s.watch("configmaps", WatchFrom::After(2)).unwrap();
@@ -206,9 +181,7 @@ fn watch_from_an_old_version_replays_history_or_expires() {
 #[tokio::test]
 async fn watchers_receive_shared_events() {
     let s = store(100);
-    let mut subs: Vec<_> = (0..3)
-        .map(|_| s.watch("configmaps", WatchFrom::Now).unwrap())
-        .collect();
+    let mut subs: Vec<_> = (0..3).map(|_| s.watch("configmaps", WatchFrom::Now).unwrap()).collect();
     s.create("configmaps", cm("a", "1"), WriteOptions::default()).unwrap();
     let mut got = Vec::new();
     for sub in &mut subs {
@@ -232,8 +205,6 @@ fn list_at_an_older_version_undoes_later_changes() {
     let names: Vec<&str> = old.iter().map(|o| object::name(o).unwrap()).collect();
     assert_eq!(names, vec!["a", "b", "c"]);
     assert_eq!(old[1]["data"]["k"], "1");
-    let after_a = s
-        .list_at("configmaps", Some("default"), at, Some(&key("a")))
-        .unwrap();
+    let after_a = s.list_at("configmaps", Some("default"), at, Some(&key("a"))).unwrap();
     assert_eq!(after_a.len(), 2);
 }

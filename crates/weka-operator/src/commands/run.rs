@@ -34,15 +34,17 @@ async fn serve(args: RunArgs) -> Result<(), RunError> {
     runtime::check_crds(&client).await?;
     // The controllers register here as they are written (issues of the controllers).
     let operator = Operator::new(client, config, metrics);
-    let handle = operator.start().await?;
+    let mut handle = operator.start().await?;
     if let Some(addr) = handle.health_addr() {
         tracing::info!(%addr, "serving /healthz and /readyz");
     }
     if let Some(addr) = handle.metrics_addr() {
         tracing::info!(%addr, "serving /metrics");
     }
-    let signal = signals.recv().await;
-    tracing::info!(signal, "termination requested");
+    tokio::select! {
+        signal = signals.recv() => tracing::info!(signal, "termination requested"),
+        () = handle.stopped() => return Err(RunError::Stopped),
+    }
     handle.shutdown().await;
     Ok(())
 }

@@ -102,10 +102,10 @@ impl Scope {
 #[command(next_help_heading = "HTTP endpoints")]
 pub struct Http {
     /// Address of `/metrics` (HOST:PORT, :PORT, or 0 to disable).
-    #[arg(long = "metrics-bind-address", env = "OPERATOR_METRICS_BIND_ADDRESS", default_value = "0.0.0.0:8080", value_parser = parse::bind_address)]
+    #[arg(long = "metrics-bind-address", env = "OPERATOR_METRICS_BIND_ADDRESS", default_value = "0.0.0.0:8080", value_parser = parse::bind_address, value_name = "ADDR")]
     pub metrics: BindAddress,
     /// Address of `/healthz` and `/readyz` (HOST:PORT, :PORT, or 0 to disable).
-    #[arg(long = "health-probe-bind-address", env = "HEALTH_PROBE_BIND_ADDRESS", default_value = "0.0.0.0:8081", value_parser = parse::bind_address)]
+    #[arg(long = "health-probe-bind-address", env = "HEALTH_PROBE_BIND_ADDRESS", default_value = "0.0.0.0:8081", value_parser = parse::bind_address, value_name = "ADDR")]
     pub health: BindAddress,
 }
 
@@ -114,22 +114,32 @@ pub struct Http {
 #[command(next_help_heading = "Leader election")]
 pub struct LeaderElection {
     /// Elect a leader so that only one replica reconciles.
-    #[arg(long = "enable-leader-election", env = "ENABLE_LEADER_ELECTION", default_value = "false", value_parser = parse::boolean, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    #[arg(long = "enable-leader-election", env = "ENABLE_LEADER_ELECTION", default_value = "false", value_parser = parse::boolean, action = ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub enabled: bool,
     /// Name of the Lease.
-    #[arg(long = "leader-election-lease-name", env = "LEADER_ELECTION_LEASE_NAME", default_value = "ad0b5146.weka.io")]
+    #[arg(
+        long = "leader-election-lease-name",
+        env = "LEADER_ELECTION_LEASE_NAME",
+        default_value = "ad0b5146.weka.io"
+    )]
     pub lease_name: String,
     /// Namespace of the Lease (default: POD_NAMESPACE, else weka-operator-system).
-    #[arg(long = "leader-election-namespace", env = "LEADER_ELECTION_NAMESPACE", default_value = "")]
+    #[arg(
+        id = "leader_election_namespace",
+        value_name = "NAMESPACE",
+        long = "leader-election-namespace",
+        env = "LEADER_ELECTION_NAMESPACE",
+        default_value = ""
+    )]
     pub namespace: String,
     /// How long a standby waits after the last renewal before it takes over (whole seconds).
-    #[arg(long = "leader-election-lease-duration", env = "LEADER_ELECTION_LEASE_DURATION", default_value = "15s", value_parser = parse::duration)]
+    #[arg(long = "leader-election-lease-duration", env = "LEADER_ELECTION_LEASE_DURATION", default_value = "15s", value_parser = parse::duration, value_name = "DURATION")]
     pub lease_duration: Duration,
     /// How long the leader keeps trying to renew before it stops reconciling.
-    #[arg(long = "leader-election-renew-deadline", env = "LEADER_ELECTION_RENEW_DEADLINE", default_value = "10s", value_parser = parse::duration)]
+    #[arg(long = "leader-election-renew-deadline", env = "LEADER_ELECTION_RENEW_DEADLINE", default_value = "10s", value_parser = parse::duration, value_name = "DURATION")]
     pub renew_deadline: Duration,
     /// How often candidates try to acquire and the leader renews.
-    #[arg(long = "leader-election-retry-period", env = "LEADER_ELECTION_RETRY_PERIOD", default_value = "2s", value_parser = parse::duration)]
+    #[arg(long = "leader-election-retry-period", env = "LEADER_ELECTION_RETRY_PERIOD", default_value = "2s", value_parser = parse::duration, value_name = "DURATION")]
     pub retry_period: Duration,
 }
 
@@ -164,15 +174,15 @@ pub struct Logging {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Workers")]
 pub struct Workers {
-    #[arg(long = "max-workers-wekacluster", env = "MAX_WORKERS_WEKACLUSTER", default_value = "1", value_parser = parse::workers)]
+    #[arg(long = "max-workers-wekacluster", env = "MAX_WORKERS_WEKACLUSTER", default_value = "1", value_parser = parse::workers, value_name = "N")]
     pub weka_cluster: u16,
-    #[arg(long = "max-workers-wekacontainer", env = "MAX_WORKERS_WEKACONTAINER", default_value = "10", value_parser = parse::workers)]
+    #[arg(long = "max-workers-wekacontainer", env = "MAX_WORKERS_WEKACONTAINER", default_value = "10", value_parser = parse::workers, value_name = "N")]
     pub weka_container: u16,
-    #[arg(long = "max-workers-wekaclient", env = "MAX_WORKERS_WEKACLIENT", default_value = "10", value_parser = parse::workers)]
+    #[arg(long = "max-workers-wekaclient", env = "MAX_WORKERS_WEKACLIENT", default_value = "10", value_parser = parse::workers, value_name = "N")]
     pub weka_client: u16,
-    #[arg(long = "max-workers-wekamanualoperation", env = "MAX_WORKERS_WEKAMANUALOPERATION", default_value = "1", value_parser = parse::workers)]
+    #[arg(long = "max-workers-wekamanualoperation", env = "MAX_WORKERS_WEKAMANUALOPERATION", default_value = "1", value_parser = parse::workers, value_name = "N")]
     pub weka_manual_operation: u16,
-    #[arg(long = "max-workers-wekapolicy", env = "MAX_WORKERS_WEKAPOLICY", default_value = "1", value_parser = parse::workers)]
+    #[arg(long = "max-workers-wekapolicy", env = "MAX_WORKERS_WEKAPOLICY", default_value = "1", value_parser = parse::workers, value_name = "N")]
     pub weka_policy: u16,
 }
 
@@ -181,19 +191,19 @@ pub struct Workers {
 #[command(next_help_heading = "Timeouts")]
 pub struct Timeouts {
     /// Timeout of one exec into a pod (WEKA CLI calls).
-    #[arg(long = "kube-exec-timeout", env = "KUBE_EXEC_TIMEOUT", default_value = "5m", value_parser = parse::duration)]
+    #[arg(long = "kube-exec-timeout", env = "KUBE_EXEC_TIMEOUT", default_value = "5m", value_parser = parse::duration, value_name = "DURATION")]
     pub kube_exec: Duration,
     /// Timeout of one reconcile; a reconcile that overruns fails and is retried.
-    #[arg(long = "reconcile-timeout", env = "RECONCILE_TIMEOUT", default_value = "30m", value_parser = parse::duration)]
+    #[arg(long = "reconcile-timeout", env = "RECONCILE_TIMEOUT", default_value = "30m", value_parser = parse::duration, value_name = "DURATION")]
     pub reconcile: Duration,
     /// On SIGTERM, how long in-flight reconciles may run before they are abandoned.
-    #[arg(long = "shutdown-timeout", env = "SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = parse::duration)]
+    #[arg(long = "shutdown-timeout", env = "SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = parse::duration, value_name = "DURATION")]
     pub shutdown: Duration,
 }
 
 /// Parses a [`Config`] alone (no subcommand): for tests and embedding (`simulate`).
 #[derive(Debug, Parser)]
-#[command(name = "weka-operator")]
+#[command(name = "weka-operator", args_override_self = true)]
 struct Standalone {
     #[command(flatten)]
     config: Config,

@@ -24,7 +24,8 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     let mut total = 0f64;
     let mut rest = s;
     while !rest.is_empty() {
-        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number_len =
+            rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let number = &rest[..number_len];
         if number.is_empty() || number == "." || number.matches('.').count() > 1 {
             return Err(format!("invalid duration {s:?} ({hint})"));
@@ -59,9 +60,9 @@ pub fn format_duration(d: Duration) -> String {
     }
     if d < Duration::from_secs(1) {
         let nanos = d.as_nanos();
-        return if nanos % 1_000_000 == 0 {
+        return if nanos.is_multiple_of(1_000_000) {
             format!("{}ms", nanos / 1_000_000)
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             format!("{}µs", nanos / 1_000)
         } else {
             format!("{nanos}ns")
@@ -129,13 +130,16 @@ pub fn bind_address(text: &str) -> Result<BindAddress, String> {
     if s == "0" {
         return Ok(BindAddress::Disabled);
     }
-    let (host, port) = s.rsplit_once(':').ok_or_else(|| format!("invalid address {s:?} ({hint})"))?;
+    let (host, port) =
+        s.rsplit_once(':').ok_or_else(|| format!("invalid address {s:?} ({hint})"))?;
     let port: u16 = port.parse().map_err(|_| format!("invalid port in address {s:?} ({hint})"))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let ip = match host {
         "" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        other => other.parse().map_err(|_| format!("invalid host {other:?} in address {s:?} ({hint})"))?,
+        other => other
+            .parse()
+            .map_err(|_| format!("invalid host {other:?} in address {s:?} ({hint})"))?,
     };
     Ok(BindAddress::Listen(SocketAddr::new(ip, port)))
 }
@@ -149,8 +153,13 @@ pub fn string_map(text: &str) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// A comma-separated list, items trimmed and empty items dropped (upstream's taint-key lists).
-pub fn comma_list(text: &str) -> Result<Vec<String>, String> {
-    Ok(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommaList(pub Vec<String>);
+
+pub fn comma_list(text: &str) -> Result<CommaList, String> {
+    Ok(CommaList(
+        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+    ))
 }
 
 /// A percentage, 0 to 100.
@@ -241,7 +250,7 @@ mod tests {
 
     #[test]
     fn lists_maps_and_numbers() {
-        assert_eq!(comma_list(" a, ,b ,").unwrap(), vec!["a", "b"]);
+        assert_eq!(comma_list(" a, ,b ,").unwrap().0, vec!["a", "b"]);
         assert_eq!(string_map("").unwrap().len(), 0);
         assert_eq!(string_map(r#"{"role":"metrics"}"#).unwrap()["role"], "metrics");
         assert!(string_map("[1]").is_err());

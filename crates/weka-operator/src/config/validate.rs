@@ -86,7 +86,8 @@ impl Config {
                 return Err(ConfigError::NotPositive { flag, env, value: format_duration(value) });
             }
         }
-        if let (BindAddress::Listen(m), BindAddress::Listen(h)) = (self.http.metrics, self.http.health)
+        if let (BindAddress::Listen(m), BindAddress::Listen(h)) =
+            (self.http.metrics, self.http.health)
             && m == h
             && m.port() != 0
         {

@@ -13,6 +13,8 @@ pub fn router(metrics: Arc<Metrics>) -> Router {
     Router::new().route("/metrics", get(render)).with_state(metrics)
 }
 
-async fn render(State(metrics): State<Arc<Metrics>>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+async fn render(
+    State(metrics): State<Arc<Metrics>>,
+) -> ([(axum::http::HeaderName, &'static str); 1], String) {
     ([(CONTENT_TYPE, metrics::CONTENT_TYPE)], metrics.encode())
 }

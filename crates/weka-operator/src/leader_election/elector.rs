@@ -7,7 +7,7 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep, sleep_until};
 use tokio_util::sync::CancellationToken;
 
-use super::{ElectionConfig, LeaseError, LeaseStore, Leadership};
+use super::{ElectionConfig, Leadership, LeaseError, LeaseStore};
 
 /// The last Lease record this candidate saw, and when (monotonic) it first saw it.
 struct Observed {
@@ -46,12 +46,14 @@ impl<S: LeaseStore> Elector<S> {
 
     /// Campaigns, leads, and on `stop` releases the Lease if held.
     pub async fn run(mut self, stop: CancellationToken) {
+        let mut term = 0;
         loop {
             if !self.campaign(&stop).await {
                 return;
             }
-            tracing::info!(identity = %self.config.identity, lease = self.store.name(), "became leader");
-            self.publish(Leadership::Leader);
+            term += 1;
+            tracing::info!(identity = %self.config.identity, lease = self.store.name(), term, "became leader");
+            self.publish(Leadership::Leader { term });
             if !self.lead(&stop).await {
                 self.release().await;
                 return;
@@ -65,8 +67,12 @@ impl<S: LeaseStore> Elector<S> {
             match self.try_acquire_or_renew().await {
                 Ok(Attempt::Held) => return true,
                 Ok(Attempt::Other(holder)) => self.publish(Leadership::Standby { holder }),
-                Err(LeaseError::Conflict) => tracing::debug!("another candidate wrote the Lease first"),
-                Err(err) => tracing::warn!(error = %err, lease = self.store.name(), "cannot acquire the leader Lease"),
+                Err(LeaseError::Conflict) => {
+                    tracing::debug!("another candidate wrote the Lease first")
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, lease = self.store.name(), "cannot acquire the leader Lease")
+                }
             }
             tokio::select! {
                 _ = stop.cancelled() => return false,
@@ -113,7 +119,10 @@ impl<S: LeaseStore> Elector<S> {
         let duration_secs = i32::try_from(self.config.lease_duration.as_secs()).unwrap_or(i32::MAX);
         let Some(mut lease) = self.store.get().await? else {
             let lease = Lease {
-                metadata: ObjectMeta { name: Some(self.store.name().to_string()), ..ObjectMeta::default() },
+                metadata: ObjectMeta {
+                    name: Some(self.store.name().to_string()),
+                    ..ObjectMeta::default()
+                },
                 spec: Some(LeaseSpec {
                     holder_identity: Some(me),
                     lease_duration_seconds: Some(duration_secs),
@@ -147,7 +156,11 @@ impl<S: LeaseStore> Elector<S> {
             lease_duration_seconds: Some(duration_secs),
             acquire_time: if renewing { spec.acquire_time.clone() } else { Some(now.clone()) },
             renew_time: Some(now),
-            lease_transitions: Some(if renewing { transitions } else { transitions.saturating_add(1) }),
+            lease_transitions: Some(if renewing {
+                transitions
+            } else {
+                transitions.saturating_add(1)
+            }),
             ..spec
         });
         match self.store.replace(lease).await {
@@ -162,14 +175,20 @@ impl<S: LeaseStore> Elector<S> {
     /// Records the Lease as seen now if it changed since the last look.
     fn observe(&mut self, lease: &Lease) {
         let resource_version = lease.metadata.resource_version.clone();
-        if self.observed.as_ref().is_some_and(|o| o.resource_version == resource_version && resource_version.is_some()) {
+        if self
+            .observed
+            .as_ref()
+            .is_some_and(|o| o.resource_version == resource_version && resource_version.is_some())
+        {
             return;
         }
         let spec = lease.spec.clone().unwrap_or_default();
         let seconds = spec.lease_duration_seconds.filter(|s| *s > 0).map(|s| s as u64);
         self.observed = Some(Observed {
             resource_version,
-            duration: seconds.map(std::time::Duration::from_secs).unwrap_or(self.config.lease_duration),
+            duration: seconds
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(self.config.lease_duration),
             at: Instant::now(),
         });
     }
@@ -217,7 +236,6 @@ impl<S: LeaseStore> Elector<S> {
             true
         });
     }
-
 }
 
 /// The holder of a Lease record; an empty identity means nobody.

@@ -30,15 +30,25 @@ pub use lease_store::{KubeLeaseStore, LeaseError, LeaseStore};
 pub enum Leadership {
     /// Not known yet (the Lease has not been read).
     Unknown,
-    /// This process holds the Lease: it may reconcile.
-    Leader,
+    /// This process holds the Lease: it may reconcile. `term` counts this process's
+    /// acquisitions, so that a watcher that missed a loss and a re-acquisition in between
+    /// still sees that the term changed (and restarts its controllers).
+    Leader { term: u64 },
     /// Another process holds the Lease (or nobody, for an instant): do not reconcile.
     Standby { holder: Option<String> },
 }
 
 impl Leadership {
     pub fn is_leader(&self) -> bool {
-        matches!(self, Leadership::Leader)
+        matches!(self, Leadership::Leader { .. })
+    }
+
+    /// The leadership term, while leading.
+    pub fn term(&self) -> Option<u64> {
+        match self {
+            Leadership::Leader { term } => Some(*term),
+            _ => None,
+        }
     }
 
     pub fn is_known(&self) -> bool {

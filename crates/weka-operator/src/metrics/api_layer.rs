@@ -116,8 +116,18 @@ mod tests {
         assert_eq!(verb_of(&Method::GET, "/api/v1/namespaces", None), "list");
         assert_eq!(verb_of(&Method::GET, "/api/v1/nodes", None), "list");
         assert_eq!(verb_of(&Method::POST, ns, None), "create");
-        assert_eq!(verb_of(&Method::PUT, "/apis/coordination.k8s.io/v1/namespaces/a/leases/l", None), "update");
-        assert_eq!(verb_of(&Method::PATCH, "/apis/weka.weka.io/v1alpha1/namespaces/a/wekaclusters/c/status", None), "patch");
+        assert_eq!(
+            verb_of(&Method::PUT, "/apis/coordination.k8s.io/v1/namespaces/a/leases/l", None),
+            "update"
+        );
+        assert_eq!(
+            verb_of(
+                &Method::PATCH,
+                "/apis/weka.weka.io/v1alpha1/namespaces/a/wekaclusters/c/status",
+                None
+            ),
+            "patch"
+        );
         assert_eq!(verb_of(&Method::DELETE, "/api/v1/namespaces/a/pods/p", None), "delete");
         assert_eq!(verb_of(&Method::DELETE, ns, None), "deletecollection");
         assert_eq!(verb_of(&Method::GET, "/apis", None), "get");

@@ -140,7 +140,11 @@ impl ControllerMetrics {
 
     pub fn reconcile_started(&self, controller: &str) -> ReconcileTimer {
         self.active_workers.get_or_create(&label(controller)).inc();
-        ReconcileTimer { metrics: self.clone(), controller: controller.to_string(), started: Instant::now() }
+        ReconcileTimer {
+            metrics: self.clone(),
+            controller: controller.to_string(),
+            started: Instant::now(),
+        }
     }
 
     /// The queue-depth gauge of a controller (events delivered, not yet taken by it).
@@ -173,7 +177,9 @@ impl ApiMetrics {
     pub fn observe(&self, verb: &str, code: &str, took: Duration) {
         let labels = ApiRequestLabels { verb: verb.to_string(), code: code.to_string() };
         self.requests.get_or_create(&labels).inc();
-        self.latency.get_or_create(&VerbLabel { verb: verb.to_string() }).observe(took.as_secs_f64());
+        self.latency
+            .get_or_create(&VerbLabel { verb: verb.to_string() })
+            .observe(took.as_secs_f64());
     }
 }
 

@@ -12,7 +12,8 @@ use crate::metrics::{ApiMetricsLayer, Metrics};
 /// `--context` choose explicitly. Every request is counted in `rest_client_requests_total`.
 pub async fn connect(args: &ConnectArgs, metrics: &Metrics) -> Result<Client, RunError> {
     let config_error = |e: &dyn std::fmt::Display| RunError::KubeConfig(e.to_string());
-    let options = KubeConfigOptions { context: args.context.clone(), ..KubeConfigOptions::default() };
+    let options =
+        KubeConfigOptions { context: args.context.clone(), ..KubeConfigOptions::default() };
     let config = match (&args.kubeconfig, &args.context) {
         (None, None) => kube::Config::infer().await.map_err(|e| config_error(&e))?,
         (Some(path), _) => {
@@ -22,7 +23,9 @@ pub async fn connect(args: &ConnectArgs, metrics: &Metrics) -> Result<Client, Ru
                 .await
                 .map_err(|e| config_error(&e))?
         }
-        (None, Some(_)) => kube::Config::from_kubeconfig(&options).await.map_err(|e| config_error(&e))?,
+        (None, Some(_)) => {
+            kube::Config::from_kubeconfig(&options).await.map_err(|e| config_error(&e))?
+        }
     };
     let builder = ClientBuilder::try_from(config).map_err(|e| config_error(&e))?;
     Ok(builder.with_layer(&ApiMetricsLayer::new(metrics.api.clone())).build())

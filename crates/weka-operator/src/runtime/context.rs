@@ -23,7 +23,12 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(client: Client, config: Arc<Config>, metrics: Arc<Metrics>, identity: String) -> Self {
+    pub fn new(
+        client: Client,
+        config: Arc<Config>,
+        metrics: Arc<Metrics>,
+        identity: String,
+    ) -> Self {
         let reflectors = Reflectors::new(
             client.clone(),
             config.scope.namespace().map(str::to_string),

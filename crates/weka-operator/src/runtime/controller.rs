@@ -162,8 +162,10 @@ where
     result
 }
 
-fn log_outcome<K, E, Q>(name: &str, result: Result<(kube::runtime::reflector::ObjectRef<K>, Action), controller::Error<E, Q>>)
-where
+fn log_outcome<K, E, Q>(
+    name: &str,
+    result: Result<(kube::runtime::reflector::ObjectRef<K>, Action), controller::Error<E, Q>>,
+) where
     K: Watched,
     E: std::error::Error,
     Q: std::error::Error,

@@ -36,4 +36,6 @@ pub enum RunError {
     Runtime(std::io::Error),
     #[error("cannot listen for termination signals: {0}")]
     Signals(std::io::Error),
+    #[error("the operator stopped unexpectedly (see the log above)")]
+    Stopped,
 }

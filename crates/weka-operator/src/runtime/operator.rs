@@ -15,7 +15,9 @@ use super::controller::{Reconciler, Registered, Runnable};
 use super::reflectors::{ApiScope, Watched};
 use crate::config::Config;
 use crate::http::{self, Readiness};
-use crate::leader_election::{ElectionConfig, Elector, KubeLeaseStore, Leadership, holder_identity};
+use crate::leader_election::{
+    ElectionConfig, Elector, KubeLeaseStore, Leadership, holder_identity,
+};
 use crate::metrics::Metrics;
 
 /// How long a leader gets to release its Lease on shutdown.
@@ -70,18 +72,20 @@ impl Operator {
                 },
             );
             tracing::info!(lease = %lease_name, %namespace, identity = %ctx.identity, "leader election enabled");
-            (Election::Lease(elector), leadership)
+            (Election::Lease(Box::new(elector)), leadership)
         } else {
-            let (sender, leadership) = watch::channel(Leadership::Leader);
+            let (sender, leadership) = watch::channel(Leadership::Leader { term: 1 });
             (Election::Disabled(sender), leadership)
         };
 
         let mut servers = Vec::new();
         let mut health_addr = None;
         if let Some(addr) = config.http.health.socket_addr() {
-            let listener = http::bind("the health probes (HEALTH_PROBE_BIND_ADDRESS)", addr).await?;
+            let listener =
+                http::bind("the health probes (HEALTH_PROBE_BIND_ADDRESS)", addr).await?;
             health_addr = listener.local_addr().ok();
-            let readiness = Readiness { reflectors: ctx.reflectors.clone(), leadership: leadership.clone() };
+            let readiness =
+                Readiness { reflectors: ctx.reflectors.clone(), leadership: leadership.clone() };
             servers.push((listener, http::health_router(readiness)));
         }
         let mut metrics_addr = None;
@@ -99,12 +103,19 @@ impl Operator {
             leadership: leadership.clone(),
         };
         let root = tokio::spawn(supervisor.run(election, servers, shutdown.clone()));
-        Ok(OperatorHandle { ctx, shutdown, root: Some(root), leadership, health_addr, metrics_addr })
+        Ok(OperatorHandle {
+            ctx,
+            shutdown,
+            root: Some(root),
+            leadership,
+            health_addr,
+            metrics_addr,
+        })
     }
 }
 
 enum Election {
-    Lease(Elector<KubeLeaseStore>),
+    Lease(Box<Elector<KubeLeaseStore>>),
     /// Leader from the start; the sender keeps the channel open.
     Disabled(watch::Sender<Leadership>),
 }
@@ -142,6 +153,15 @@ impl OperatorHandle {
         self.metrics_addr
     }
 
+    /// Resolves if the operator stops by itself (it should not: the leader election or the
+    /// supervisor failed); then the process should exit and be restarted.
+    pub async fn stopped(&mut self) {
+        if let Some(root) = self.root.as_mut() {
+            let _ = root.await;
+            self.root = None;
+        }
+    }
+
     /// Stops taking new work, lets in-flight reconciles finish (up to `SHUTDOWN_TIMEOUT`),
     /// releases the Lease, and stops.
     pub async fn shutdown(mut self) {
@@ -172,12 +192,18 @@ struct Supervisor {
 
 /// The controllers of one leadership term.
 struct Term {
+    number: u64,
     tasks: JoinSet<&'static str>,
     graceful: CancellationToken,
 }
 
 impl Supervisor {
-    async fn run(mut self, election: Election, servers: Vec<(tokio::net::TcpListener, axum::Router)>, shutdown: CancellationToken) {
+    async fn run(
+        mut self,
+        election: Election,
+        servers: Vec<(tokio::net::TcpListener, axum::Router)>,
+        shutdown: CancellationToken,
+    ) {
         // Owned here: aborting this task (dropping the handle) aborts all of them.
         let mut background = JoinSet::new();
         for (listener, router) in servers {
@@ -196,15 +222,27 @@ impl Supervisor {
 
         let mut term: Option<Term> = None;
         loop {
-            let leader = self.leadership.borrow_and_update().is_leader();
-            self.ctx.metrics.leader.set_leader(&self.lease_name, leader);
-            if leader && term.is_none() {
-                tracing::info!(controllers = self.controllers.len(), "leading: starting the controllers");
-                term = Some(self.start_term());
-            }
-            if !leader && let Some(mut stopped) = term.take() {
+            let leading = self.leadership.borrow_and_update().term();
+            self.ctx.metrics.leader.set_leader(&self.lease_name, leading.is_some());
+            // A changed term also stops the old term's controllers: the Lease was lost and
+            // taken again in between, and someone else may have reconciled meanwhile.
+            if term.as_ref().is_some_and(|t| Some(t.number) != leading)
+                && let Some(mut stopped) = term.take()
+            {
                 stopped.tasks.abort_all();
-                tracing::warn!("leadership lost: controllers stopped, in-flight reconciles abandoned");
+                tracing::warn!(
+                    "leadership lost: controllers stopped, in-flight reconciles abandoned"
+                );
+            }
+            if let Some(number) = leading
+                && term.is_none()
+            {
+                tracing::info!(
+                    controllers = self.controllers.len(),
+                    term = number,
+                    "leading: starting the controllers"
+                );
+                term = Some(self.start_term(number));
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -236,7 +274,7 @@ impl Supervisor {
         tracing::info!("stopped");
     }
 
-    fn start_term(&self) -> Term {
+    fn start_term(&self, number: u64) -> Term {
         let graceful = CancellationToken::new();
         let mut tasks = JoinSet::new();
         for controller in &self.controllers {
@@ -247,17 +285,16 @@ impl Supervisor {
                 name
             });
         }
-        Term { tasks, graceful }
+        Term { number, tasks, graceful }
     }
 
     /// No new reconciles; in-flight ones get until the shutdown timeout.
     async fn drain(&self, mut term: Term) {
         term.graceful.cancel();
         let limit = self.ctx.config.timeouts.shutdown;
-        let finished = tokio::time::timeout(limit, async {
-            while term.tasks.join_next().await.is_some() {}
-        })
-        .await;
+        let finished =
+            tokio::time::timeout(limit, async { while term.tasks.join_next().await.is_some() {} })
+                .await;
         if finished.is_err() {
             tracing::warn!(timeout = ?limit, "in-flight reconciles did not finish in time: abandoning them");
             term.tasks.abort_all();
@@ -265,7 +302,9 @@ impl Supervisor {
     }
 }
 
-async fn next_ended(term: &mut Option<Term>) -> Option<Result<&'static str, tokio::task::JoinError>> {
+async fn next_ended(
+    term: &mut Option<Term>,
+) -> Option<Result<&'static str, tokio::task::JoinError>> {
     match term {
         Some(term) if !term.tasks.is_empty() => term.tasks.join_next().await,
         _ => std::future::pending().await,

@@ -79,10 +79,10 @@ impl Reflectors {
         K::Scope: ApiScope,
     {
         let mut state = self.lock();
-        if let Some(existing) = state.by_type.get(&TypeId::of::<K>()) {
-            if let Ok(shared) = existing.clone().downcast::<Shared<K>>() {
-                return Reflector { shared, metrics: self.inner.metrics.clone() };
-            }
+        if let Some(existing) = state.by_type.get(&TypeId::of::<K>())
+            && let Ok(shared) = existing.clone().downcast::<Shared<K>>()
+        {
+            return Reflector { shared, metrics: self.inner.metrics.clone() };
         }
         let writer = reflector::store::Writer::<K>::default();
         let shared = Arc::new(Shared {
@@ -90,7 +90,10 @@ impl Reflectors {
             synced: Arc::new(AtomicBool::new(false)),
             subscribers: Mutex::new(Vec::new()),
         });
-        let api = <K::Scope as ApiScope>::api::<K>(self.inner.client.clone(), self.inner.namespace.as_deref());
+        let api = <K::Scope as ApiScope>::api::<K>(
+            self.inner.client.clone(),
+            self.inner.namespace.as_deref(),
+        );
         let watch = Box::pin(reflect(api, writer, shared.clone()));
         state.by_type.insert(TypeId::of::<K>(), shared.clone());
         state.synced.push(shared.synced.clone());
@@ -129,7 +132,12 @@ impl Reflectors {
     /// The plural names of the watched kinds that have not synced yet (for `/readyz`).
     pub fn unsynced(&self) -> Vec<String> {
         let state = self.lock();
-        state.names.iter().filter(|(_, s)| !s.load(Ordering::SeqCst)).map(|(n, _)| n.clone()).collect()
+        state
+            .names
+            .iter()
+            .filter(|(_, s)| !s.load(Ordering::SeqCst))
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -209,7 +217,11 @@ impl<K: Watched> Shared<K> {
 }
 
 /// The watch loop of one type: apply to the cache, then fan out.
-async fn reflect<K: Watched>(api: Api<K>, mut writer: reflector::store::Writer<K>, shared: Arc<Shared<K>>) {
+async fn reflect<K: Watched>(
+    api: Api<K>,
+    mut writer: reflector::store::Writer<K>,
+    shared: Arc<Shared<K>>,
+) {
     let kind = K::kind(&()).into_owned();
     let mut events = watcher(api, watcher::Config::default()).default_backoff().boxed();
     while let Some(event) = events.next().await {
@@ -268,13 +280,19 @@ impl<K> Drop for Subscription<K> {
 
 /// `Api::all` for cluster-scoped kinds, `Api::namespaced` or `Api::all` for namespaced ones.
 pub trait ApiScope {
-    fn api<K: Resource<Scope = Self, DynamicType = ()>>(client: Client, namespace: Option<&str>) -> Api<K>
+    fn api<K: Resource<Scope = Self, DynamicType = ()>>(
+        client: Client,
+        namespace: Option<&str>,
+    ) -> Api<K>
     where
         Self: Sized;
 }
 
 impl ApiScope for k8s_openapi::NamespaceResourceScope {
-    fn api<K: Resource<Scope = Self, DynamicType = ()>>(client: Client, namespace: Option<&str>) -> Api<K> {
+    fn api<K: Resource<Scope = Self, DynamicType = ()>>(
+        client: Client,
+        namespace: Option<&str>,
+    ) -> Api<K> {
         match namespace {
             Some(ns) => Api::namespaced(client, ns),
             None => Api::all(client),
@@ -283,7 +301,10 @@ impl ApiScope for k8s_openapi::NamespaceResourceScope {
 }
 
 impl ApiScope for k8s_openapi::ClusterResourceScope {
-    fn api<K: Resource<Scope = Self, DynamicType = ()>>(client: Client, _namespace: Option<&str>) -> Api<K> {
+    fn api<K: Resource<Scope = Self, DynamicType = ()>>(
+        client: Client,
+        _namespace: Option<&str>,
+    ) -> Api<K> {
         Api::all(client)
     }
 }

@@ -27,17 +27,11 @@ pub struct Rejection {
 
 impl Rejection {
     fn unresolvable(reason: impl Into<String>) -> Self {
-        Rejection {
-            reasons: vec![reason.into()],
-            resolvable: false,
-        }
+        Rejection { reasons: vec![reason.into()], resolvable: false }
     }
 
     fn resolvable(reasons: Vec<String>) -> Self {
-        Rejection {
-            reasons,
-            resolvable: true,
-        }
+        Rejection { reasons, resolvable: true }
     }
 }
 
@@ -68,7 +62,11 @@ impl<'a> Incoming<'a> {
 }
 
 /// Runs the filters on one node.
-pub fn filter_node(incoming: &Incoming, info: &NodeInfo, affinity: &AffinityState) -> Option<Rejection> {
+pub fn filter_node(
+    incoming: &Incoming,
+    info: &NodeInfo,
+    affinity: &AffinityState,
+) -> Option<Rejection> {
     let node = info.node.as_ref()?;
     let spec = node.spec.clone().unwrap_or_default();
     let taints: &[Taint] = spec.taints.as_deref().unwrap_or_default();
@@ -94,9 +92,7 @@ pub fn filter_node(incoming: &Incoming, info: &NodeInfo, affinity: &AffinityStat
         return Some(Rejection::unresolvable(NODE_AFFINITY));
     }
     let used = info.pods.values().flat_map(|p| p.ports.iter());
-    let clash = used
-        .clone()
-        .any(|u| incoming.ports.iter().any(|w| ports_conflict(w, u)));
+    let clash = used.clone().any(|u| incoming.ports.iter().any(|w| ports_conflict(w, u)));
     if clash {
         return Some(Rejection::resolvable(vec![NODE_PORTS.into()]));
     }
@@ -104,10 +100,9 @@ pub fn filter_node(incoming: &Incoming, info: &NodeInfo, affinity: &AffinityStat
     if !short.is_empty() {
         return Some(Rejection::resolvable(short));
     }
-    affinity.filter(info.labels()).map(|(reason, resolvable)| Rejection {
-        reasons: vec![reason.into()],
-        resolvable,
-    })
+    affinity
+        .filter(info.labels())
+        .map(|(reason, resolvable)| Rejection { reasons: vec![reason.into()], resolvable })
 }
 
 /// nodeSelector and required node affinity.
@@ -116,18 +111,15 @@ pub fn matches_node_affinity(pod: &Pod, info: &NodeInfo) -> bool {
         return true;
     };
     let labels = info.labels();
-    let selector_ok = spec
-        .node_selector
-        .iter()
-        .flatten()
-        .all(|(k, v)| labels.get(k) == Some(v));
+    let selector_ok = spec.node_selector.iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
     let required = spec
         .affinity
         .as_ref()
         .and_then(|a| a.node_affinity.as_ref())
         .and_then(|a| a.required_during_scheduling_ignored_during_execution.as_ref());
     selector_ok
-        && required.is_none_or(|r| node_selector_terms_match(&r.node_selector_terms, labels, info.name()))
+        && required
+            .is_none_or(|r| node_selector_terms_match(&r.node_selector_terms, labels, info.name()))
 }
 
 /// The NodeResourcesFit reasons: "Too many pods" and "Insufficient <resource>".

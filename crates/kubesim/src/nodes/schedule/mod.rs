@@ -40,10 +40,7 @@ pub const NO_NODES: &str = "no nodes available to schedule pods";
 pub fn schedule(pod: &Pod, view: &ClusterView) -> Result<String, FitError> {
     let nodes: Vec<&NodeInfo> = view.existing_nodes().collect();
     if nodes.is_empty() {
-        return Err(FitError {
-            message: NO_NODES.into(),
-            preemption: None,
-        });
+        return Err(FitError { message: NO_NODES.into(), preemption: None });
     }
     let total = nodes.len();
     let incoming = Incoming::new(pod);
@@ -58,10 +55,7 @@ pub fn schedule(pod: &Pod, view: &ClusterView) -> Result<String, FitError> {
                 "0/{total} nodes are available: pod affinity terms conflict. {}",
                 preemption::not_helpful(total)
             );
-            return Err(FitError {
-                message,
-                preemption: None,
-            });
+            return Err(FitError { message, preemption: None });
         }
         NameRestriction::Only(names) => {
             let absent = Rejection {
@@ -92,10 +86,7 @@ pub fn schedule(pod: &Pod, view: &ClusterView) -> Result<String, FitError> {
             message.push(' ');
             message.push_str(&post);
         }
-        return Err(FitError {
-            message,
-            preemption,
-        });
+        return Err(FitError { message, preemption });
     }
     let scores = score::score_nodes(&incoming, &feasible, &affinity);
     let mut best = 0;
@@ -114,10 +105,8 @@ pub fn histogram<'a>(total: usize, reasons: impl Iterator<Item = &'a String>) ->
     for reason in reasons {
         *counts.entry(reason.as_str()).or_default() += 1;
     }
-    let mut entries: Vec<String> = counts
-        .into_iter()
-        .map(|(reason, count)| format!("{count} {reason}"))
-        .collect();
+    let mut entries: Vec<String> =
+        counts.into_iter().map(|(reason, count)| format!("{count} {reason}")).collect();
     entries.sort();
     format!("0/{total} nodes are available: {}.", entries.join(", "))
 }
@@ -159,9 +148,5 @@ fn name_restriction(pod: &Pod) -> NameRestriction {
             Some(set) => names.extend(set),
         }
     }
-    if names.is_empty() {
-        NameRestriction::Conflict
-    } else {
-        NameRestriction::Only(names)
-    }
+    if names.is_empty() { NameRestriction::Conflict } else { NameRestriction::Only(names) }
 }

@@ -76,11 +76,7 @@ fn term_selects(term: &PodAffinityTerm, owner_ns: &str, target: &Pod, view: &Clu
     };
     static EMPTY: Labels = Labels::new();
     let labels = target.metadata.labels.as_ref().unwrap_or(&EMPTY);
-    ns_ok
-        && term
-            .label_selector
-            .as_ref()
-            .is_some_and(|s| label_selector_matches(s, labels))
+    ns_ok && term.label_selector.as_ref().is_some_and(|s| label_selector_matches(s, labels))
 }
 
 fn namespace(pod: &Pod) -> &str {
@@ -108,14 +104,10 @@ impl AffinityState {
         let incoming_has_terms = has_any_terms(pod);
         let required = required_affinity(pod);
         let anti = required_anti_affinity(pod);
-        state.affinity = required
-            .iter()
-            .map(|t| (t.topology_key.clone(), BTreeSet::new()))
-            .collect();
-        state.anti_affinity = anti
-            .iter()
-            .map(|t| (t.topology_key.clone(), BTreeSet::new()))
-            .collect();
+        state.affinity =
+            required.iter().map(|t| (t.topology_key.clone(), BTreeSet::new())).collect();
+        state.anti_affinity =
+            anti.iter().map(|t| (t.topology_key.clone(), BTreeSet::new())).collect();
 
         for (bound, info) in view.bound_pods() {
             let other = &*bound.pod;
@@ -139,13 +131,21 @@ impl AffinityState {
                 for w in preferred_affinity(pod) {
                     let term = &w.pod_affinity_term;
                     if term_selects(term, ns, other, view) {
-                        state.add_score(&term.topology_key, domain(&term.topology_key), w.weight as i64);
+                        state.add_score(
+                            &term.topology_key,
+                            domain(&term.topology_key),
+                            w.weight as i64,
+                        );
                     }
                 }
                 for w in preferred_anti_affinity(pod) {
                     let term = &w.pod_affinity_term;
                     if term_selects(term, ns, other, view) {
-                        state.add_score(&term.topology_key, domain(&term.topology_key), -(w.weight as i64));
+                        state.add_score(
+                            &term.topology_key,
+                            domain(&term.topology_key),
+                            -(w.weight as i64),
+                        );
                     }
                 }
             }
@@ -166,19 +166,31 @@ impl AffinityState {
             }
             for term in required_affinity(other) {
                 if term_selects(term, other_ns, pod, view) {
-                    state.add_score(&term.topology_key, domain(&term.topology_key), HARD_AFFINITY_WEIGHT);
+                    state.add_score(
+                        &term.topology_key,
+                        domain(&term.topology_key),
+                        HARD_AFFINITY_WEIGHT,
+                    );
                 }
             }
             for w in preferred_affinity(other) {
                 let term = &w.pod_affinity_term;
                 if term_selects(term, other_ns, pod, view) {
-                    state.add_score(&term.topology_key, domain(&term.topology_key), w.weight as i64);
+                    state.add_score(
+                        &term.topology_key,
+                        domain(&term.topology_key),
+                        w.weight as i64,
+                    );
                 }
             }
             for w in preferred_anti_affinity(other) {
                 let term = &w.pod_affinity_term;
                 if term_selects(term, other_ns, pod, view) {
-                    state.add_score(&term.topology_key, domain(&term.topology_key), -(w.weight as i64));
+                    state.add_score(
+                        &term.topology_key,
+                        domain(&term.topology_key),
+                        -(w.weight as i64),
+                    );
                 }
             }
         }
@@ -197,9 +209,10 @@ impl AffinityState {
 
     /// The filter: None if the node passes, else (reason, resolvable by preemption).
     pub fn filter(&self, node_labels: &Labels) -> Option<(&'static str, bool)> {
-        let satisfied = self.affinity.iter().all(|(key, domains)| {
-            node_labels.get(key).is_some_and(|v| domains.contains(v))
-        });
+        let satisfied = self
+            .affinity
+            .iter()
+            .all(|(key, domains)| node_labels.get(key).is_some_and(|v| domains.contains(v)));
         if !satisfied {
             let bootstrap = self.affinity_bootstrap
                 && self.affinity.iter().all(|(key, _)| node_labels.contains_key(key));
@@ -207,15 +220,17 @@ impl AffinityState {
                 return Some((AFFINITY_NOT_MATCH, false));
             }
         }
-        let anti_hit = self.anti_affinity.iter().any(|(key, domains)| {
-            node_labels.get(key).is_some_and(|v| domains.contains(v))
-        });
+        let anti_hit = self
+            .anti_affinity
+            .iter()
+            .any(|(key, domains)| node_labels.get(key).is_some_and(|v| domains.contains(v)));
         if anti_hit {
             return Some((ANTI_AFFINITY_NOT_MATCH, true));
         }
-        let existing_hit = self.existing_anti.iter().any(|(key, domains)| {
-            node_labels.get(key).is_some_and(|v| domains.contains(v))
-        });
+        let existing_hit = self
+            .existing_anti
+            .iter()
+            .any(|(key, domains)| node_labels.get(key).is_some_and(|v| domains.contains(v)));
         if existing_hit {
             return Some((EXISTING_ANTI_AFFINITY_NOT_MATCH, true));
         }

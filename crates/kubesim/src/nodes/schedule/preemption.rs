@@ -36,10 +36,7 @@ pub fn dry_run(
 ) -> (String, Option<Preemption>) {
     let policy = pod.spec.as_ref().and_then(|s| s.preemption_policy.as_deref());
     if policy == Some("Never") {
-        return (
-            "preemption: not eligible due to preemptionPolicy=Never.".into(),
-            None,
-        );
+        return ("preemption: not eligible due to preemptionPolicy=Never.".into(), None);
     }
     let total = statuses.len();
     let own = priority(pod);
@@ -54,12 +51,8 @@ pub fn dry_run(
             reasons.push(NOT_HELPFUL.into());
             continue;
         };
-        let mut victims: Vec<&Pod> = info
-            .pods
-            .values()
-            .map(|b| &*b.pod)
-            .filter(|p| priority(p) < own)
-            .collect();
+        let mut victims: Vec<&Pod> =
+            info.pods.values().map(|b| &*b.pod).filter(|p| priority(p) < own).collect();
         if victims.is_empty() {
             reasons.push(NO_VICTIMS.into());
             continue;
@@ -86,18 +79,12 @@ pub fn dry_run(
         }
         let better = best.as_ref().is_none_or(|b| evicted.len() < b.victims.len());
         if better {
-            best = Some(Preemption {
-                node: name.clone(),
-                victims: evicted,
-            });
+            best = Some(Preemption { node: name.clone(), victims: evicted });
         }
     }
     match best {
         Some(preemption) => (String::new(), Some(preemption)),
-        None => (
-            format!("preemption: {}", histogram(total, reasons.iter())),
-            None,
-        ),
+        None => (format!("preemption: {}", histogram(total, reasons.iter())), None),
     }
 }
 

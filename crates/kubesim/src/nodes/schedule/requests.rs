@@ -153,10 +153,7 @@ mod tests {
     fn container(name: &str, requests: &[(&str, &str)], limits: &[(&str, &str)]) -> Container {
         let list = |pairs: &[(&str, &str)]| {
             (!pairs.is_empty()).then(|| {
-                pairs
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), Quantity(v.to_string())))
-                    .collect()
+                pairs.iter().map(|(k, v)| (k.to_string(), Quantity(v.to_string()))).collect()
             })
         };
         Container {
@@ -203,14 +200,8 @@ mod tests {
     #[test]
     fn host_network_pods_occupy_their_container_ports() {
         let mut c = container("a", &[], &[]);
-        c.ports = Some(vec![ContainerPort {
-            container_port: 14000,
-            ..Default::default()
-        }]);
-        let mut spec = PodSpec {
-            containers: vec![c],
-            ..Default::default()
-        };
+        c.ports = Some(vec![ContainerPort { container_port: 14000, ..Default::default() }]);
+        let mut spec = PodSpec { containers: vec![c], ..Default::default() };
         assert!(host_ports(&spec).is_empty());
         spec.host_network = Some(true);
         let ports = host_ports(&spec);

@@ -15,12 +15,14 @@ use crate::nodes::taints::tolerates;
 const MAX: i64 = 100;
 
 /// The weighted total score of each candidate, in the candidates' order.
-pub fn score_nodes(incoming: &Incoming, candidates: &[&NodeInfo], affinity: &AffinityState) -> Vec<i64> {
+pub fn score_nodes(
+    incoming: &Incoming,
+    candidates: &[&NodeInfo],
+    affinity: &AffinityState,
+) -> Vec<i64> {
     let taints: Vec<i64> = candidates.iter().map(|n| prefer_no_schedule(incoming, n)).collect();
-    let preferred: Vec<i64> = candidates
-        .iter()
-        .map(|n| preferred_node_affinity(incoming.pod, n))
-        .collect();
+    let preferred: Vec<i64> =
+        candidates.iter().map(|n| preferred_node_affinity(incoming.pod, n)).collect();
     let inter_pod: Vec<i64> = candidates.iter().map(|n| affinity.score(n.labels())).collect();
 
     let taint_scores = reverse_normalise(&taints);
@@ -68,7 +70,9 @@ fn preferred_node_affinity(pod: &Pod, node: &NodeInfo) -> i64 {
         .unwrap_or_default();
     terms
         .iter()
-        .filter(|t| t.weight != 0 && node_selector_term_matches(&t.preference, node.labels(), node.name()))
+        .filter(|t| {
+            t.weight != 0 && node_selector_term_matches(&t.preference, node.labels(), node.name())
+        })
         .map(|t| t.weight as i64)
         .sum()
 }
@@ -96,11 +100,7 @@ fn least_allocated(incoming: &Incoming, node: &NodeInfo) -> i64 {
 
 fn balanced(incoming: &Incoming, node: &NodeInfo) -> i64 {
     let [cpu, memory] = fractions(incoming, node).map(|(requested, capacity)| {
-        if capacity == 0 {
-            1.0
-        } else {
-            (requested as f64 / capacity as f64).min(1.0)
-        }
+        if capacity == 0 { 1.0 } else { (requested as f64 / capacity as f64).min(1.0) }
     });
     let std = (cpu - memory).abs() / 2.0;
     ((1.0 - std) * MAX as f64) as i64
@@ -109,23 +109,17 @@ fn balanced(incoming: &Incoming, node: &NodeInfo) -> i64 {
 /// Highest raw score -> 100.
 fn normalise(raw: &[i64]) -> Vec<i64> {
     let max = raw.iter().copied().max().unwrap_or(0);
-    raw.iter()
-        .map(|s| if max <= 0 { 0 } else { s * MAX / max })
-        .collect()
+    raw.iter().map(|s| if max <= 0 { 0 } else { s * MAX / max }).collect()
 }
 
 /// Lowest raw score -> 100 (for counts of things to avoid).
 fn reverse_normalise(raw: &[i64]) -> Vec<i64> {
     let max = raw.iter().copied().max().unwrap_or(0);
-    raw.iter()
-        .map(|s| if max <= 0 { MAX } else { MAX - s * MAX / max })
-        .collect()
+    raw.iter().map(|s| if max <= 0 { MAX } else { MAX - s * MAX / max }).collect()
 }
 
 fn min_max_normalise(raw: &[i64]) -> Vec<i64> {
     let max = raw.iter().copied().max().unwrap_or(0);
     let min = raw.iter().copied().min().unwrap_or(0);
-    raw.iter()
-        .map(|s| if max == min { 0 } else { (s - min) * MAX / (max - min) })
-        .collect()
+    raw.iter().map(|s| if max == min { 0 } else { (s - min) * MAX / (max - min) }).collect()
 }

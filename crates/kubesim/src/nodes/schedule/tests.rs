@@ -7,7 +7,8 @@ use super::*;
 use crate::nodes::node_spec::NodeSpecFile;
 
 fn node_from(yaml: &str, count: usize) -> Vec<Node> {
-    let now = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::now());
+    let now =
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::now());
     NodeSpecFile::parse(yaml)
         .unwrap()
         .resolve(count)
@@ -135,9 +136,13 @@ fn taints_need_tolerations_and_the_message_names_the_taint() {
 
 #[test]
 fn prefer_no_schedule_taints_are_avoided_but_not_forbidden() {
-    let v = view(node_from("nodes: [{name: a, taints: [{key: soft, effect: PreferNoSchedule}]}, {name: b}]", 2));
+    let v = view(node_from(
+        "nodes: [{name: a, taints: [{key: soft, effect: PreferNoSchedule}]}, {name: b}]",
+        2,
+    ));
     assert_eq!(schedule(&pod("p", json!({})), &v).unwrap(), "b");
-    let v = view(node_from("nodes: [{name: a, taints: [{key: soft, effect: PreferNoSchedule}]}]", 1));
+    let v =
+        view(node_from("nodes: [{name: a, taints: [{key: soft, effect: PreferNoSchedule}]}]", 1));
     assert_eq!(schedule(&pod("p", json!({})), &v).unwrap(), "a");
 }
 
@@ -147,7 +152,11 @@ fn cordoned_nodes_take_no_pods() {
     assert_eq!(schedule(&pod("p", json!({})), &v).unwrap(), "b");
     let v = view(node_from("nodes: [{name: a, unschedulable: true}]", 1));
     let err = schedule(&pod("p", json!({})), &v).unwrap_err();
-    assert!(err.message.starts_with("0/1 nodes are available: 1 node(s) were unschedulable."), "{}", err.message);
+    assert!(
+        err.message.starts_with("0/1 nodes are available: 1 node(s) were unschedulable."),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -156,7 +165,9 @@ fn hugepages_requests_count_against_what_bound_pods_use() {
         "defaults: {capacity: {hugepages-2Mi: 4Gi}}\nnodes: [{name: a}, {name: b}, {name: c, labels: {x: y}}]",
         3,
     ));
-    let hungry = |name: &str| pod(name, json!({"containers": requests(json!({"hugepages-2Mi": "3Gi", "memory": "1Gi"}))}));
+    let hungry = |name: &str| {
+        pod(name, json!({"containers": requests(json!({"hugepages-2Mi": "3Gi", "memory": "1Gi"}))}))
+    };
     bind(&mut v, hungry("one"), "a");
     bind(&mut v, hungry("two"), "b");
     assert_eq!(schedule(&hungry("three"), &v).unwrap(), "c");
@@ -198,12 +209,16 @@ fn extended_resources_and_pod_count_are_limits_too() {
         "nodes: [{name: a, capacity: {weka.io/drives: '2', pods: '1'}}, {name: b, capacity: {weka.io/drives: '1'}}]",
         2,
     ));
-    let drives = |name: &str, n: &str| pod(name, json!({"containers": requests(json!({"weka.io/drives": n}))}));
+    let drives = |name: &str, n: &str| {
+        pod(name, json!({"containers": requests(json!({"weka.io/drives": n}))}))
+    };
     assert_eq!(schedule(&drives("p", "2"), &v).unwrap(), "a");
     bind(&mut v, pod("filler", json!({})), "a");
     let err = schedule(&drives("p", "2"), &v).unwrap_err();
     assert!(
-        err.message.starts_with("0/2 nodes are available: 1 Insufficient weka.io/drives, 1 Too many pods."),
+        err.message.starts_with(
+            "0/2 nodes are available: 1 Insufficient weka.io/drives, 1 Too many pods."
+        ),
         "{}",
         err.message
     );
@@ -308,8 +323,9 @@ fn host_network_ports_conflict_on_a_node() {
     bind(&mut v, agent("a2"), "node-2");
     let err = schedule(&agent("a3"), &v).unwrap_err();
     assert!(
-        err.message
-            .starts_with("0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports."),
+        err.message.starts_with(
+            "0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports."
+        ),
         "{}",
         err.message
     );
@@ -350,10 +366,7 @@ fn higher_priority_pods_find_victims() {
     assert_eq!(err.message, "0/1 nodes are available: 1 Insufficient cpu.");
     assert_eq!(
         err.preemption,
-        Some(Preemption {
-            node: "a".into(),
-            victims: vec![("default".into(), "low".into())]
-        })
+        Some(Preemption { node: "a".into(), victims: vec![("default".into(), "low".into())] })
     );
     high.spec.as_mut().unwrap().preemption_policy = Some("Never".into());
     let err = schedule(&high, &v).unwrap_err();

@@ -41,18 +41,12 @@ pub struct NodeInfo {
 
 impl NodeInfo {
     pub fn name(&self) -> &str {
-        self.node
-            .as_ref()
-            .and_then(|n| n.metadata.name.as_deref())
-            .unwrap_or("")
+        self.node.as_ref().and_then(|n| n.metadata.name.as_deref()).unwrap_or("")
     }
 
     pub fn labels(&self) -> &Labels {
         static EMPTY: Labels = Labels::new();
-        self.node
-            .as_ref()
-            .and_then(|n| n.metadata.labels.as_ref())
-            .unwrap_or(&EMPTY)
+        self.node.as_ref().and_then(|n| n.metadata.labels.as_ref()).unwrap_or(&EMPTY)
     }
 
     fn add(&mut self, bound: BoundPod) {
@@ -85,10 +79,7 @@ pub struct ClusterView {
 }
 
 fn is_terminal(pod: &Pod) -> bool {
-    matches!(
-        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
-        Some("Succeeded" | "Failed")
-    )
+    matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"))
 }
 
 impl ClusterView {
@@ -167,8 +158,7 @@ impl ClusterView {
 
     /// Every bound pod with the labels of its node.
     pub fn bound_pods(&self) -> impl Iterator<Item = (&BoundPod, &NodeInfo)> {
-        self.existing_nodes()
-            .flat_map(|info| info.pods.values().map(move |p| (p, info)))
+        self.existing_nodes().flat_map(|info| info.pods.values().map(move |p| (p, info)))
     }
 
     pub fn node_of(&self, key: &PodKey) -> Option<&str> {

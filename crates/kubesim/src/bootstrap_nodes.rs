@@ -1,6 +1,5 @@
-//! Registered nodes for `--nodes N`: Ready Node objects with capacity and the usual labels.
-//! They are only objects for now; the kubelets and the scheduler that act on them come with
-//! the nodes issue.
+//! The Node objects `--nodes N` registers at start: Ready, with capacity and the usual labels.
+//! Only objects: the scheduler and kubelets that act on them live in `nodes` (the nodes issue).
 
 use serde_json::{Value, json};
 
