@@ -14,6 +14,7 @@ pub mod cli;
 mod cluster;
 pub mod commands;
 pub mod config;
+pub mod controllers;
 #[allow(dead_code, unused_imports)] // driven by the controllers next
 mod engine;
 pub mod http;

@@ -1,0 +1,2 @@
+//! The controllers, one module each. Each implements [`crate::runtime::Reconciler`] for its
+//! kind and runs its flows through the step engine ([`crate::engine`]).
