@@ -9,8 +9,8 @@ use crate::crd_validation::Admission;
 use crate::errors::{Cause, Error, Result};
 use crate::handlers::params::FieldValidation;
 use crate::registry::{Resource, Schema, StatusOnCreate, crd_resources};
-use crate::store::{StoreError, object};
 use crate::schema::{strict_decoding_error, unknown_field_message};
+use crate::store::{StoreError, object};
 use crate::{defaults, unknown_fields, validation};
 
 /// An object ready for the store, and the warnings for the client.

@@ -68,7 +68,7 @@ fn check_labels(obj: &Value, causes: &mut Vec<Cause>) {
                     && text.ends_with(|c: char| c.is_ascii_alphanumeric())));
         if !value_ok {
             causes.push(Cause::invalid(
-                &format!("metadata.labels"),
+                "metadata.labels",
                 value,
                 "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
             ));

@@ -64,7 +64,7 @@ pub fn serve(ctx: &mut Ctx) -> Result<Response> {
     };
     let (tx, rx) = mpsc::channel::<Chunk>(64);
     let response = stream_response(rx);
-    let expire = ctx.watch_faults.iter().any(|f| *f == FaultAction::ExpireWatch);
+    let expire = ctx.watch_faults.contains(&FaultAction::ExpireWatch);
     let subscription = if expire {
         Err(StoreError::Expired { requested: requested.unwrap_or(current), oldest: current })
     } else {
@@ -94,6 +94,10 @@ pub fn serve(ctx: &mut Ctx) -> Result<Response> {
         last_rv: 0,
         sent: 0,
         drop_after,
+        same_form: ctx.resource.codec == Codec::Plain
+            && ctx.resource.api_version() == ctx.resource.storage_api_version,
+        batch: Vec::new(),
+        batch_bytes: 0,
     };
     let deadline = Instant::now() + timeout;
     tokio::spawn(pump.run(subscription, send_initial == Some(true), deadline));
@@ -139,7 +143,18 @@ struct Pump {
     last_rv: u64,
     sent: usize,
     drop_after: Option<usize>,
+    /// Whether events go out in their stored form (shared wire encoding).
+    same_form: bool,
+    /// Lines not yet handed to the response body: a watcher that wakes up to several events
+    /// sends them as one chunk.
+    batch: Vec<Bytes>,
+    batch_bytes: usize,
 }
+
+/// Events drained per wake-up before they are flushed.
+const MAX_BATCH_EVENTS: usize = 512;
+/// Bytes buffered before a flush.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
 
 impl Pump {
     async fn run(mut self, subscription: Subscription, initial_end: bool, deadline: Instant) {
@@ -159,9 +174,13 @@ impl Pump {
             if initial_end && self.bookmarks {
                 self.bookmark(true).await?;
             }
+            self.flush().await?;
             self.follow(&mut receiver, deadline).await
         }
         .await;
+        if let Err(Stop::Cut | Stop::Expired) = result {
+            let _ = self.flush().await;
+        }
         if let Err(Stop::Cut) = result {
             let _ =
                 self.tx.send(Err(std::io::Error::other("watch stream cut by a fault rule"))).await;
@@ -183,10 +202,20 @@ impl Pump {
                 _ = tokio::time::sleep_until(deadline) => return Ok(()),
                 _ = shutdown.changed() => return Ok(()),
                 _ = cut.changed() => return Err(Stop::Cut),
-                received = receiver.recv() => match received {
-                    Ok(event) => self.forward(&event).await?,
-                    Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await?,
-                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                received = receiver.recv() => {
+                    match received {
+                        Ok(event) => self.forward(&event).await?,
+                        Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await?,
+                        Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                    }
+                    for _ in 0..MAX_BATCH_EVENTS {
+                        match receiver.try_recv() {
+                            Ok(event) => self.forward(&event).await?,
+                            Err(broadcast::error::TryRecvError::Lagged(_)) => self.catch_up().await?,
+                            Err(_) => break,
+                        }
+                    }
+                    self.flush().await?;
                 },
                 _ = ticks.tick(), if self.bookmarks => {
                     // Everything up to the current version is in the channel already (the store
@@ -201,6 +230,7 @@ impl Pump {
                     }
                     self.last_rv = self.last_rv.max(rv);
                     self.bookmark(false).await?;
+                    self.flush().await?;
                 }
             }
         }
@@ -240,9 +270,7 @@ impl Pump {
             EventKind::Deleted if now || before => EventKind::Deleted,
             _ => return Ok(()),
         };
-        let same_form = self.resource.codec == Codec::Plain
-            && self.resource.api_version() == self.resource.storage_api_version;
-        let line = if same_form && kind == event.kind {
+        let line = if self.same_form && kind == event.kind {
             event.wire().clone()
         } else {
             encode_event(kind.as_str(), &conversion::to_served(&self.resource, &event.object))
@@ -268,6 +296,28 @@ impl Pump {
 
     async fn send(&mut self, line: Bytes) -> std::result::Result<(), Stop> {
         self.sent += 1;
-        self.tx.send(Ok(line)).await.map_err(|_| Stop::Gone)
+        self.batch_bytes += line.len();
+        self.batch.push(line);
+        if self.batch_bytes >= MAX_BATCH_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Hands the buffered lines to the response body as one chunk.
+    async fn flush(&mut self) -> std::result::Result<(), Stop> {
+        let chunk = match self.batch.len() {
+            0 => return Ok(()),
+            1 => self.batch.pop().unwrap_or_default(),
+            _ => {
+                let mut joined = Vec::with_capacity(self.batch_bytes);
+                for line in self.batch.drain(..) {
+                    joined.extend_from_slice(&line);
+                }
+                Bytes::from(joined)
+            }
+        };
+        self.batch_bytes = 0;
+        self.tx.send(Ok(chunk)).await.map_err(|_| Stop::Gone)
     }
 }

@@ -25,21 +25,28 @@ async fn serve_writes_a_kubeconfig_registers_nodes_and_stops_on_sigterm() {
 
     let text = std::fs::read_to_string(&kubeconfig).unwrap();
     let parsed = Kubeconfig::from_yaml(&text).unwrap();
-    let config = kube::Config::from_custom_kubeconfig(parsed, &KubeConfigOptions::default())
-        .await
-        .unwrap();
+    let config =
+        kube::Config::from_custom_kubeconfig(parsed, &KubeConfigOptions::default()).await.unwrap();
     let client = kube::Client::try_from(config).unwrap();
     let nodes: Api<Node> = Api::all(client);
-    let list = nodes.list(&ListParams::default()).await.unwrap();
-    let names: Vec<String> = list.items.iter().map(|n| n.metadata.name.clone().unwrap()).collect();
-    assert_eq!(names, vec!["node-1", "node-2", "node-3"]);
-    let ready = list.items[0]
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
-        .map(|c| c.status.clone());
-    assert_eq!(ready.as_deref(), Some("True"));
+    let ready_nodes = || async {
+        let list = nodes.list(&ListParams::default()).await.unwrap();
+        list.items
+            .iter()
+            .filter(|n| {
+                n.status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
+                    .is_some_and(|c| c.status == "True")
+            })
+            .map(|n| n.metadata.name.clone().unwrap())
+            .collect::<Vec<_>>()
+    };
+    eventually("three Ready nodes are registered", || async {
+        ready_nodes().await == vec!["node-1", "node-2", "node-3"]
+    })
+    .await;
 
     let pid = child.id().expect("running").to_string();
     let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();

@@ -520,10 +520,7 @@ async fn events_v1_and_core_events_share_storage() {
         .unwrap();
     assert_eq!(seen.items.len(), 1);
     assert_eq!(seen.items[0].message.as_deref(), Some("created the thing"));
-    assert_eq!(
-        seen.items[0].reporting_component.as_deref(),
-        Some("example.com/operator")
-    );
+    assert_eq!(seen.items[0].reporting_component.as_deref(), Some("example.com/operator"));
     let back = v1.get("e1").await.unwrap();
     assert_eq!(back.note.as_deref(), Some("created the thing"));
 }
@@ -537,9 +534,7 @@ async fn delete_collection_all_namespace_lists_and_health() {
     let here: Api<ConfigMap> = Api::default_namespaced(sim.client());
     let there: Api<ConfigMap> = Api::namespaced(sim.client(), "other");
     for (api, name, app) in [(&here, "a", "x"), (&here, "b", "y"), (&there, "c", "x")] {
-        api.create(&PostParams::default(), &configmap(name, &[("app", app)]))
-            .await
-            .unwrap();
+        api.create(&PostParams::default(), &configmap(name, &[("app", app)])).await.unwrap();
     }
     let everywhere: Api<ConfigMap> = Api::all(sim.client());
     let all = everywhere.list(&ListParams::default()).await.unwrap();
@@ -562,8 +557,13 @@ async fn delete_collection_all_namespace_lists_and_health() {
     for path in ["/healthz", "/readyz", "/livez"] {
         assert_eq!(raw(&sim, "GET", path, None, "").await.code, 200);
     }
-    let put_collection = raw(&sim, "PUT", "/api/v1/namespaces/default/configmaps", Some("application/json"), "{}").await;
-    assert_eq!((put_collection.code, put_collection.json()["reason"].as_str()), (405, Some("MethodNotAllowed")));
+    let put_collection =
+        raw(&sim, "PUT", "/api/v1/namespaces/default/configmaps", Some("application/json"), "{}")
+            .await;
+    assert_eq!(
+        (put_collection.code, put_collection.json()["reason"].as_str()),
+        (405, Some("MethodNotAllowed"))
+    );
     let unauthorized = common::raw_with_token(&sim, "GET", "/api/v1/namespaces", "wrong").await;
     assert_eq!(unauthorized, 401);
 }

@@ -20,7 +20,11 @@ async fn kubectl_waits_execs_logs_and_deletes() {
 
     let three = kubectl(&handle, &["exec", "x", "--", "sh", "-c", "exit 3"]).await;
     assert_eq!(three.status.code(), Some(3), "{}", text(&three.stderr));
-    assert!(text(&three.stderr).contains("command terminated with exit code 3"), "{}", text(&three.stderr));
+    assert!(
+        text(&three.stderr).contains("command terminated with exit code 3"),
+        "{}",
+        text(&three.stderr)
+    );
 
     let touch = kubectl(&handle, &["exec", "x", "--", "sh", "-c", "echo content > /f"]).await;
     assert!(touch.status.success(), "{}", text(&touch.stderr));
@@ -52,14 +56,20 @@ async fn kubectl_waits_execs_logs_and_deletes() {
 
     let logs = kubectl(&handle, &["logs", "x"]).await;
     assert!(logs.status.success(), "{}", text(&logs.stderr));
-    assert!(text(&logs.stdout).contains("kubesim: container main started"), "{}", text(&logs.stdout));
+    assert!(
+        text(&logs.stdout).contains("kubesim: container main started"),
+        "{}",
+        text(&logs.stdout)
+    );
 
     let delete = kubectl(&handle, &["delete", "pod", "x", "--timeout=20s"]).await;
     assert!(delete.status.success(), "{}", text(&delete.stderr));
     assert_eq!(text(&delete.stdout).trim(), "pod \"x\" deleted");
     assert!(get(&handle, "x").await.is_none());
     let client_deletes = handle.request_log().find(|r| {
-        r.verb == "delete" && r.name.as_deref() == Some("x") && r.user_agent.as_deref().is_some_and(|a| a.starts_with("kubectl"))
+        r.verb == "delete"
+            && r.name.as_deref() == Some("x")
+            && r.user_agent.as_deref().is_some_and(|a| a.starts_with("kubectl"))
     });
     assert_eq!(client_deletes.len(), 1);
     assert_ne!(client_deletes[0].grace_period_seconds, Some(0), "kubectl delete is graceful");
@@ -83,11 +93,17 @@ async fn kubectl_logs_tail_previous_and_containers() {
     .await;
     let tail = kubectl(&handle, &["logs", "multi", "-c", "printer", "--tail=2"]).await;
     assert_eq!(text(&tail.stdout), "two\nthree\n", "{}", text(&tail.stderr));
-    let ambiguous = kubectl(&handle, &["logs", "multi", "--all-containers=false", "-c", "nope"]).await;
+    let ambiguous =
+        kubectl(&handle, &["logs", "multi", "--all-containers=false", "-c", "nope"]).await;
     assert!(!ambiguous.status.success());
     let previous = kubectl(&handle, &["logs", "multi", "-c", "idle", "--previous"]).await;
     assert!(!previous.status.success());
-    assert!(text(&previous.stderr).contains("previous terminated container \"idle\" in pod \"multi\" not found"), "{}", text(&previous.stderr));
+    assert!(
+        text(&previous.stderr)
+            .contains("previous terminated container \"idle\" in pod \"multi\" not found"),
+        "{}",
+        text(&previous.stderr)
+    );
 }
 
 /// Needs the API server's Table output for pods, which is to compute its cells with

@@ -114,7 +114,9 @@ async fn anti_affinity_spreads_replicas_one_per_host() {
     create(&handle, &replica("replica-3")).await;
     let message = unschedulable_message(&handle, "replica-3").await;
     assert!(
-        message.starts_with("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."),
+        message.starts_with(
+            "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."
+        ),
         "{message}"
     );
 }
@@ -141,7 +143,8 @@ async fn hugepages_requests_fill_nodes_then_the_rest_stays_pending() {
     let handle = start(0, SPEC).await;
     for (i, expected) in ["compute", "drive"].iter().enumerate() {
         let name = format!("hungry-{i}");
-        let spec = json!({"containers": hugepages("3Gi"), "nodeSelector": {"weka.io/role": expected}});
+        let spec =
+            json!({"containers": hugepages("3Gi"), "nodeSelector": {"weka.io/role": expected}});
         create(&handle, &pod(&name, spec)).await;
         assert_eq!(scheduled_node(&handle, &name).await, *expected);
     }

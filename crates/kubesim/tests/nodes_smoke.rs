@@ -3,8 +3,8 @@
 
 mod nodes_support;
 
-use kube::api::{Api, DeleteParams};
 use k8s_openapi::api::core::v1::Node;
+use kube::api::{Api, DeleteParams};
 use nodes_support::*;
 use serde_json::json;
 
@@ -28,8 +28,10 @@ async fn a_pod_is_scheduled_runs_and_is_deleted_gracefully() {
     pods(&handle).delete("web", &DeleteParams::default()).await.unwrap();
     wait_for("web is gone", || async { get(&handle, "web").await.is_none().then_some(()) }).await;
     let log = handle.request_log().entries();
-    let final_delete = log
-        .iter()
-        .find(|r| r.verb == "delete" && r.name.as_deref() == Some("web") && r.user_agent.as_deref().is_some_and(|a| a.starts_with("kubelet/")));
+    let final_delete = log.iter().find(|r| {
+        r.verb == "delete"
+            && r.name.as_deref() == Some("web")
+            && r.user_agent.as_deref().is_some_and(|a| a.starts_with("kubelet/"))
+    });
     assert!(final_delete.is_some_and(|r| r.grace_period_seconds == Some(0)));
 }

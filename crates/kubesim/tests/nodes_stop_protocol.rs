@@ -54,9 +54,7 @@ async fn start_with_runtime() -> (kubesim::KubesimHandle, Arc<AtomicBool>) {
     let config = NodesConfig::default();
     config.behaviours.register(
         Selector::ImagePrefix(IMAGE.into()),
-        Arc::new(WaitsForAllowStop {
-            got_sigterm: got_sigterm.clone(),
-        }),
+        Arc::new(WaitsForAllowStop { got_sigterm: got_sigterm.clone() }),
     );
     (start_with(1, "", config).await, got_sigterm)
 }
@@ -77,15 +75,23 @@ async fn deleting_a_runtime_pod_waits_for_allow_stop() {
 
     let delete = kubectl(&handle, &["delete", "pod", "drive-0", "--wait=false"]).await;
     assert!(delete.status.success(), "{}", text(&delete.stderr));
-    wait_for("the runtime got SIGTERM", || async { got_sigterm.load(Ordering::SeqCst).then_some(()) }).await;
+    wait_for("the runtime got SIGTERM", || async {
+        got_sigterm.load(Ordering::SeqCst).then_some(())
+    })
+    .await;
     let terminating = get(&handle, "drive-0").await.expect("still there after SIGTERM");
     assert!(terminating.metadata.deletion_timestamp.is_some());
-    let listing = kubectl(&handle, &["get", "pod", "drive-0", "-o", "jsonpath={.metadata.deletionTimestamp}"]).await;
+    let listing = kubectl(
+        &handle,
+        &["get", "pod", "drive-0", "-o", "jsonpath={.metadata.deletionTimestamp}"],
+    )
+    .await;
     assert!(!text(&listing.stdout).is_empty(), "kubectl sees it Terminating");
 
     let touch = kubectl(&handle, &["exec", "drive-0", "--", "touch", "/tmp/.allow-stop"]).await;
     assert!(touch.status.success(), "{}", text(&touch.stderr));
-    wait_for("drive-0 is gone", || async { get(&handle, "drive-0").await.is_none().then_some(()) }).await;
+    wait_for("drive-0 is gone", || async { get(&handle, "drive-0").await.is_none().then_some(()) })
+        .await;
 
     let kubelet_delete = handle.request_log().find(|r| {
         r.verb == "delete"
@@ -109,9 +115,16 @@ async fn allow_stop_with_kill_one_wakes_the_runtime() {
     wait_running_ready(&handle, "compute-0").await;
     pods(&handle).delete("compute-0", &Default::default()).await.unwrap();
     wait_for("SIGTERM", || async { got_sigterm.load(Ordering::SeqCst).then_some(()) }).await;
-    let stop = kubectl(&handle, &["exec", "compute-0", "--", "bash", "-ce", "touch /tmp/.allow-stop && kill 1"]).await;
+    let stop = kubectl(
+        &handle,
+        &["exec", "compute-0", "--", "bash", "-ce", "touch /tmp/.allow-stop && kill 1"],
+    )
+    .await;
     assert!(stop.status.success(), "{}", text(&stop.stderr));
-    wait_for("compute-0 is gone", || async { get(&handle, "compute-0").await.is_none().then_some(()) }).await;
+    wait_for("compute-0 is gone", || async {
+        get(&handle, "compute-0").await.is_none().then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,11 +132,14 @@ async fn a_client_force_delete_shows_in_the_request_log() {
     let (handle, _) = start_with_runtime().await;
     create(&handle, &runtime_pod("client-0")).await;
     wait_running_ready(&handle, "client-0").await;
-    let forced = kubectl(&handle, &["delete", "pod", "client-0", "--grace-period=0", "--force"]).await;
+    let forced =
+        kubectl(&handle, &["delete", "pod", "client-0", "--grace-period=0", "--force"]).await;
     assert!(forced.status.success(), "{}", text(&forced.stderr));
     assert!(get(&handle, "client-0").await.is_none(), "gone at once");
     let force_deletes = handle.request_log().find(|r| {
-        r.verb == "delete" && r.grace_period_seconds == Some(0) && r.user_agent.as_deref().is_some_and(|a| a.starts_with("kubectl"))
+        r.verb == "delete"
+            && r.grace_period_seconds == Some(0)
+            && r.user_agent.as_deref().is_some_and(|a| a.starts_with("kubectl"))
     });
     assert_eq!(force_deletes.len(), 1);
 }

@@ -23,22 +23,15 @@ pub async fn start(nodes: usize, spec: &str) -> KubesimHandle {
 }
 
 pub async fn start_virtual(nodes: usize, spec: &str) -> KubesimHandle {
-    let config = NodesConfig {
-        clock: Clock::virtual_now(),
-        ..Default::default()
-    };
+    let config = NodesConfig { clock: Clock::virtual_now(), ..Default::default() };
     start_with(nodes, spec, config).await
 }
 
 pub async fn start_with(nodes: usize, spec: &str, mut node_sim: NodesConfig) -> KubesimHandle {
     node_sim.spec = NodeSpecFile::parse(spec).expect("node spec parses");
-    Kubesim::start(KubesimConfig {
-        nodes,
-        node_sim,
-        ..Default::default()
-    })
-    .await
-    .expect("kubesim starts")
+    Kubesim::start(KubesimConfig { nodes, node_sim, ..Default::default() })
+        .await
+        .expect("kubesim starts")
 }
 
 /// Polls `check` until it gives `Some`, failing the test after [`TIMEOUT`].
@@ -147,7 +140,9 @@ pub async fn unschedulable_message(handle: &KubesimHandle, name: &str) -> String
     wait_for(&format!("{name} is unschedulable"), || async {
         let pod = get(handle, name).await?;
         match condition(&pod, "PodScheduled") {
-            Some((status, Some(reason), Some(message))) if status == "False" && reason == "Unschedulable" => {
+            Some((status, Some(reason), Some(message)))
+                if status == "False" && reason == "Unschedulable" =>
+            {
                 Some(message)
             }
             _ => None,
@@ -161,7 +156,9 @@ pub async fn events_for(handle: &KubesimHandle, pod: &str, reason: &str) -> Vec<
     let list = api.list(&ListParams::default()).await.expect("events listed");
     list.items
         .into_iter()
-        .filter(|e| e.involved_object.name.as_deref() == Some(pod) && e.reason.as_deref() == Some(reason))
+        .filter(|e| {
+            e.involved_object.name.as_deref() == Some(pod) && e.reason.as_deref() == Some(reason)
+        })
         .collect()
 }
 

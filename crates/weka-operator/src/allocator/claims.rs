@@ -106,35 +106,42 @@ impl NodeClaims {
         let ports: BTreeMap<String, String> = json_map(annotations, PORT_CLAIMS)?;
         let virtual_drives: BTreeMap<String, RawVirtualDriveClaim> =
             json_map(annotations, VIRTUAL_DRIVE_CLAIMS)?;
-        let bad = |annotation, reason: String| AllocationError::BadNodeAnnotation { annotation, reason };
+        let bad =
+            |annotation, reason: String| AllocationError::BadNodeAnnotation { annotation, reason };
 
         let mut claims = NodeClaims::default();
         for (serial, owner) in drives {
             claims.drives.insert(serial, owner.parse().map_err(|e| bad(DRIVE_CLAIMS, e))?);
         }
         for (key, owner) in ports {
-            let block = parse_port_key(&key).ok_or_else(|| {
-                bad(PORT_CLAIMS, format!("key {key:?} is not <base>,<count>"))
-            })?;
+            let block = parse_port_key(&key)
+                .ok_or_else(|| bad(PORT_CLAIMS, format!("key {key:?} is not <base>,<count>")))?;
             claims.ports.insert(block, owner.parse().map_err(|e| bad(PORT_CLAIMS, e))?);
         }
         for (uuid, raw) in virtual_drives {
             let (owner, physical_uuid, capacity_gib) = match raw {
-                RawVirtualDriveClaim::Compact(owner, physical, capacity) => (owner, physical, capacity),
+                RawVirtualDriveClaim::Compact(owner, physical, capacity) => {
+                    (owner, physical, capacity)
+                }
                 RawVirtualDriveClaim::Object { container, physical_uuid, capacity_gib } => {
                     (container, physical_uuid, capacity_gib)
                 }
             };
             let owner = owner.parse().map_err(|e| bad(VIRTUAL_DRIVE_CLAIMS, e))?;
-            claims.virtual_drives.insert(uuid, VirtualDriveClaim { owner, physical_uuid, capacity_gib });
+            claims
+                .virtual_drives
+                .insert(uuid, VirtualDriveClaim { owner, physical_uuid, capacity_gib });
         }
         Ok(claims)
     }
 
     /// The three annotations holding these claims (empty maps as `{}`, as upstream writes).
     pub fn encode(&self) -> BTreeMap<String, String> {
-        let drives: BTreeMap<&str, String> =
-            self.drives.iter().map(|(serial, owner)| (serial.as_str(), owner.to_string())).collect();
+        let drives: BTreeMap<&str, String> = self
+            .drives
+            .iter()
+            .map(|(serial, owner)| (serial.as_str(), owner.to_string()))
+            .collect();
         let ports: BTreeMap<String, String> = self
             .ports
             .iter()
@@ -143,7 +150,9 @@ impl NodeClaims {
         let virtual_drives: BTreeMap<&str, (String, &str, GoInt)> = self
             .virtual_drives
             .iter()
-            .map(|(uuid, c)| (uuid.as_str(), (c.owner.to_string(), c.physical_uuid.as_str(), c.capacity_gib)))
+            .map(|(uuid, c)| {
+                (uuid.as_str(), (c.owner.to_string(), c.physical_uuid.as_str(), c.capacity_gib))
+            })
             .collect();
         let json = |value: serde_json::Result<String>| value.expect("string maps serialise");
         BTreeMap::from([
@@ -156,7 +165,12 @@ impl NodeClaims {
     /// What `owner` holds.
     pub fn held_by(&self, owner: &ClaimOwner) -> HeldClaims {
         HeldClaims {
-            drives: self.drives.iter().filter(|(_, o)| *o == owner).map(|(s, _)| s.clone()).collect(),
+            drives: self
+                .drives
+                .iter()
+                .filter(|(_, o)| *o == owner)
+                .map(|(s, _)| s.clone())
+                .collect(),
             ports: self.ports.iter().filter(|(_, o)| *o == owner).map(|(b, _)| *b).collect(),
             virtual_drives: self
                 .virtual_drives

@@ -81,8 +81,14 @@ pub fn allocate_cluster_ports(
     let offset = request.layout.single_ports_offset;
     let taken = &snapshot.container_ports;
     status.lb_port = Some(singleton(&status, "lb", spec.lb_port, status.lb_port, offset, taken)?);
-    status.lb_admin_port =
-        Some(singleton(&status, "lbAdmin", spec.lb_admin_port, status.lb_admin_port, offset, taken)?);
+    status.lb_admin_port = Some(singleton(
+        &status,
+        "lbAdmin",
+        spec.lb_admin_port,
+        status.lb_admin_port,
+        offset,
+        taken,
+    )?);
     status.s3_port = Some(singleton(&status, "s3", spec.s3_port, status.s3_port, offset, taken)?);
     Ok(status)
 }
@@ -126,7 +132,11 @@ pub fn overlapping_clusters<'a>(
     block: PortBlock,
     clusters: &'a [ClusterRange],
 ) -> Vec<&'a ClusterKey> {
-    clusters.iter().filter(|c| c.cluster != *me && c.block.overlaps(block)).map(|c| &c.cluster).collect()
+    clusters
+        .iter()
+        .filter(|c| c.cluster != *me && c.block.overlaps(block))
+        .map(|c| &c.cluster)
+        .collect()
 }
 
 /// Whether `me` must release its range because of the overlap with `others`.

@@ -22,12 +22,21 @@ use super::snapshot::NodeSnapshot;
 pub enum DriveRequest {
     None,
     /// Whole drives (`numDrives`, no drive sharing).
-    Exclusive { count: usize },
+    Exclusive {
+        count: usize,
+    },
     /// `count` virtual drives of `capacity_gib` each, on TLC shared drives.
-    SharedByCount { count: usize, capacity_gib: GoInt },
+    SharedByCount {
+        count: usize,
+        capacity_gib: GoInt,
+    },
     /// `capacity_gib` in total on shared drives, split into TLC/QLC by `ratio`, with at
     /// least one virtual drive per core.
-    SharedByCapacity { capacity_gib: GoInt, ratio: Option<DriveTypesRatio>, num_cores: usize },
+    SharedByCapacity {
+        capacity_gib: GoInt,
+        ratio: Option<DriveTypesRatio>,
+        num_cores: usize,
+    },
 }
 
 impl DriveRequest {
@@ -113,11 +122,18 @@ pub fn allocate_container(
         DriveRequest::Exclusive { count } if !held.drives.is_empty() => {
             (held.drives.iter().take(count).cloned().collect(), Vec::new())
         }
-        DriveRequest::Exclusive { count } => (allocate_exclusive_drives(count, snapshot)?, Vec::new()),
+        DriveRequest::Exclusive { count } => {
+            (allocate_exclusive_drives(count, snapshot)?, Vec::new())
+        }
         _ if !held.virtual_drives.is_empty() => (Vec::new(), held_virtual_drives(&held, snapshot)),
         shared => (
             Vec::new(),
-            shared_drives::allocate_shared_drives(shared, &request.drive_sharing, snapshot, new_uuid)?,
+            shared_drives::allocate_shared_drives(
+                shared,
+                &request.drive_sharing,
+                snapshot,
+                new_uuid,
+            )?,
         ),
     };
     let (weka_port, agent_port) = allocate_ports(request, snapshot, &held)?;
@@ -130,8 +146,12 @@ pub fn allocate_exclusive_drives(
     snapshot: &NodeSnapshot,
 ) -> Result<Vec<String>, AllocationError> {
     let used = snapshot.used_drives();
-    let free: Vec<String> =
-        snapshot.drives.exclusive_candidates().filter(|s| !used.contains(s.as_str())).cloned().collect();
+    let free: Vec<String> = snapshot
+        .drives
+        .exclusive_candidates()
+        .filter(|s| !used.contains(s.as_str()))
+        .cloned()
+        .collect();
     if free.len() < count {
         return Err(AllocationError::InsufficientDrives { needed: count, available: free.len() });
     }

@@ -25,7 +25,9 @@ pub enum AllocationError {
         max_virtual_drives: usize,
     },
 
-    #[error("the node has no shared drives (annotation weka.io/weka-shared-drives is missing or empty)")]
+    #[error(
+        "the node has no shared drives (annotation weka.io/weka-shared-drives is missing or empty)"
+    )]
     NoSharedDrives,
 
     #[error("invalid drive sharing configuration: {0}")]
@@ -40,7 +42,9 @@ pub enum AllocationError {
     #[error("no free range of {size} ports is left between {from} and 65535")]
     NoFreeClusterRange { size: GoInt, from: GoInt },
 
-    #[error("port range {from}-{to} is not available: it overlaps the range of another WekaCluster or leaves 0-65535")]
+    #[error(
+        "port range {from}-{to} is not available: it overlaps the range of another WekaCluster or leaves 0-65535"
+    )]
     RangeNotAvailable { from: GoInt, to: GoInt },
 
     #[error("changing spec.ports.{field} from {allocated} to {requested} is not supported")]
@@ -70,9 +74,9 @@ impl AllocationError {
             PortRangeExhausted { .. } | ClusterRangeNotAllocated | PortNotAvailable { .. } => {
                 "PortAllocationFailed"
             }
-            NoFreeClusterRange { .. } | RangeNotAvailable { .. } | PortChangeNotSupported { .. } => {
-                "AllocateClusterRangeError"
-            }
+            NoFreeClusterRange { .. }
+            | RangeNotAvailable { .. }
+            | PortChangeNotSupported { .. } => "AllocateClusterRangeError",
             BadNodeAnnotation { .. } => "InvalidNodeAnnotation",
             ClaimConflict { .. } => "AllocationConflict",
         }

@@ -47,7 +47,9 @@ struct SharedDriveEntry {
 
 impl NodeDrives {
     /// Reads the four annotations; an absent or empty one is an empty list.
-    pub fn from_annotations(annotations: &BTreeMap<String, String>) -> Result<Self, AllocationError> {
+    pub fn from_annotations(
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<Self, AllocationError> {
         let shared: Vec<SharedDriveEntry> = json_list(annotations, SHARED_DRIVES)?;
         Ok(NodeDrives {
             weka_drives: json_list(annotations, WEKA_DRIVES)?,

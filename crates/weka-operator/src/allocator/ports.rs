@@ -63,11 +63,17 @@ pub struct PortLayout {
 
 impl PortLayout {
     /// 100 ports per container, 500 per cluster, single ports from +300.
-    pub const DEFAULT: PortLayout =
-        PortLayout { ports_per_container: 100, default_cluster_range: 500, single_ports_offset: 300 };
+    pub const DEFAULT: PortLayout = PortLayout {
+        ports_per_container: 100,
+        default_cluster_range: 500,
+        single_ports_offset: 300,
+    };
     /// Images that validate 60 ports per container: 60, 260, +240.
-    pub const REDUCED: PortLayout =
-        PortLayout { ports_per_container: 60, default_cluster_range: 260, single_ports_offset: 240 };
+    pub const REDUCED: PortLayout = PortLayout {
+        ports_per_container: 60,
+        default_cluster_range: 260,
+        single_ports_offset: 240,
+    };
 
     /// The layout for an image, from its `agent_validate_60_ports_per_container` flag.
     pub const fn for_image(validates_60_ports_per_container: bool) -> Self {
@@ -77,7 +83,12 @@ impl PortLayout {
 
 /// The lowest base of `size` free ports inside `bounds`, at or after `bounds.base + offset`,
 /// that overlaps none of `taken` (which may overlap each other and lie anywhere).
-pub fn first_free(bounds: PortBlock, taken: &[PortBlock], size: GoInt, offset: GoInt) -> Option<GoInt> {
+pub fn first_free(
+    bounds: PortBlock,
+    taken: &[PortBlock],
+    size: GoInt,
+    offset: GoInt,
+) -> Option<GoInt> {
     let mut sorted: Vec<PortBlock> = taken.iter().copied().filter(|b| b.size > 0).collect();
     sorted.sort();
     let mut cursor = bounds.base + offset;

@@ -114,6 +114,22 @@ impl WekaCli {
         Err(failed(cmd, &out))
     }
 
+    /// Runs a creation: a failure whose stderr contains `exists` is
+    /// [`WekaError::AlreadyExists`] of `what`.
+    pub(super) async fn run_creating(
+        &self,
+        cmd: &Command,
+        exists: &str,
+        what: String,
+    ) -> Result<(), WekaError> {
+        let out = self.exec(cmd).await?;
+        match out.exit_code {
+            0 => Ok(()),
+            _ if out.stderr.contains(exists) => Err(WekaError::AlreadyExists { what }),
+            _ => Err(failed(cmd, &out)),
+        }
+    }
+
     /// Runs the command and parses all of stdout as JSON.
     pub(super) async fn run_json<T: DeserializeOwned>(&self, cmd: &Command) -> Result<T, WekaError> {
         let out = self.run(cmd).await?;

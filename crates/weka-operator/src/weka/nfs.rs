@@ -100,14 +100,7 @@ impl WekaCli {
     pub async fn create_nfs_interface_group(&self, name: &str) -> Result<(), WekaError> {
         let argv = ["wekaauthcli", "nfs", "interface-group", "add", name, "NFS", "--subnet", "0.0.0.0"];
         let cmd = Command::argv("nfs interface-group add", argv);
-        let out = self.exec(&cmd).await?;
-        match out.exit_code {
-            0 => Ok(()),
-            _ if out.stderr.contains("already exists") => {
-                Err(WekaError::AlreadyExists { what: format!("NFS interface group {name}") })
-            }
-            _ => Err(failed(&cmd, &out)),
-        }
+        self.run_creating(&cmd, "already exists", format!("NFS interface group {name}")).await
     }
 
     /// `weka nfs interface-group --name <name> --json`; [`WekaError::NotFound`] on an empty

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::cli::{WekaCli, failed};
+use super::cli::WekaCli;
 use super::command::Command;
 use super::error::WekaError;
 use super::json::{host_id, nullable, parse_weka_id};
@@ -66,14 +66,7 @@ impl WekaCli {
         ]);
         argv.extend(params.extra_args.iter().cloned());
         let cmd = Command::argv("s3 cluster create", argv);
-        let out = self.exec(&cmd).await?;
-        match out.exit_code {
-            0 => Ok(()),
-            _ if out.stderr.contains("already exists") => {
-                Err(WekaError::AlreadyExists { what: "S3 cluster".to_string() })
-            }
-            _ => Err(failed(&cmd, &out)),
-        }
+        self.run_creating(&cmd, "already exists", "S3 cluster".to_string()).await
     }
 
     /// `wekaauthcli s3 cluster containers list --json`: the member container ids.

@@ -255,11 +255,19 @@ impl Worker {
     /// Lets freshly started behaviours take their first steps (e.g. report ready) so one status
     /// write covers them.
     async fn settle(&mut self) {
-        for _ in 0..3 {
-            tokio::task::yield_now().await;
-        }
-        while let Ok(event) = self.rx.try_recv() {
-            self.handle(event);
+        for _ in 0..8 {
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            let mut handled = false;
+            while let Ok(event) = self.rx.try_recv() {
+                self.handle(event);
+                handled = true;
+            }
+            if !handled {
+                return;
+            }
+            self.advance();
         }
     }
 

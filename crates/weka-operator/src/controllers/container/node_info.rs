@@ -1,0 +1,97 @@
+//! What the pod builder needs to know about a node ([`NodeInfo`]), from the node's discovery
+//! annotation (`weka.io/discovery.json`, written by the discovery one-off).
+//!
+//! TODO(follow-up, one-off operations): upstream runs the discover-node operation when the
+//! annotation is missing and waits for it. Until that lands, a node without the annotation is
+//! taken as a standard Linux node without hyper-threading, with the boot ID Kubernetes reports.
+
+use k8s_openapi::api::core::v1::Node;
+use serde::Deserialize;
+use weka_api::constants::annotations::DISCOVERY_JSON;
+
+use crate::pod::{CloudProvider, NodeInfo, NodeOs};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Discovery {
+    is_ht: bool,
+    os: String,
+    boot_id: String,
+    init_container_image: String,
+    provider: String,
+}
+
+/// The node's info: discovery's if the node carries it, else defaults with the node's boot ID.
+pub fn node_info(node: Option<&Node>) -> NodeInfo {
+    let Some(node) = node else {
+        return NodeInfo::default();
+    };
+    let live_boot_id = node
+        .status
+        .as_ref()
+        .and_then(|s| s.node_info.as_ref())
+        .map(|i| i.boot_id.clone())
+        .unwrap_or_default();
+    let discovery = node
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(DISCOVERY_JSON))
+        .and_then(|text| serde_json::from_str::<Discovery>(text).ok());
+    let Some(d) = discovery else {
+        return NodeInfo { boot_id: live_boot_id, ..NodeInfo::default() };
+    };
+    NodeInfo {
+        os: match d.os.as_str() {
+            "cos" => NodeOs::Cos,
+            "rhcos" => NodeOs::Rhcos,
+            _ => NodeOs::Standard,
+        },
+        is_ht: d.is_ht,
+        boot_id: if d.boot_id.is_empty() { live_boot_id } else { d.boot_id },
+        init_container_image: Some(d.init_container_image).filter(|i| !i.is_empty()),
+        provider: match d.provider.as_str() {
+            "aws" => CloudProvider::Aws,
+            "oci" => CloudProvider::Oci,
+            _ => CloudProvider::Unknown,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::core::v1::{NodeStatus, NodeSystemInfo};
+
+    use super::*;
+
+    fn node(annotation: Option<&str>) -> Node {
+        let mut node = Node::default();
+        node.status = Some(NodeStatus {
+            node_info: Some(NodeSystemInfo { boot_id: "live".into(), ..Default::default() }),
+            ..Default::default()
+        });
+        if let Some(text) = annotation {
+            node.metadata.annotations =
+                Some(BTreeMap::from([(DISCOVERY_JSON.to_string(), text.to_string())]));
+        }
+        node
+    }
+
+    #[test]
+    fn without_discovery_the_node_is_standard_with_its_live_boot_id() {
+        let info = node_info(Some(&node(None)));
+        assert_eq!(info, NodeInfo { boot_id: "live".into(), ..NodeInfo::default() });
+    }
+
+    #[test]
+    fn discovery_gives_os_hyper_threading_and_provider() {
+        let text = r#"{"is_ht": true, "os": "rhcos", "boot_id": "b1", "provider": "aws"}"#;
+        let info = node_info(Some(&node(Some(text))));
+        assert_eq!(info.os, NodeOs::Rhcos);
+        assert!(info.is_ht);
+        assert_eq!(info.boot_id, "b1");
+        assert_eq!(info.provider, CloudProvider::Aws);
+    }
+}

@@ -1,0 +1,181 @@
+//! What every reconcile of the WekaContainer controller shares: the step throttler, event
+//! throttling and the recorder, the exec transport, the pod settings derived from the
+//! configuration, per-node locks, failure counts for the backoff, and the timing knobs.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::ObjectReference;
+use kube::runtime::events::{Event, EventType, Recorder};
+
+use crate::engine::Throttler;
+use crate::pod::PodSettings;
+use crate::runtime::Context;
+use crate::weka::{KubePodExec, PodExec};
+
+use super::settings::pod_settings;
+
+/// Timing of the controller's requeues.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// A ready container is looked at again this often (WEKA state has no watch).
+    pub refresh: Duration,
+    /// A flow that completed with the container not ready yet is rechecked this often.
+    pub not_ready_recheck: Duration,
+    /// A wait on watched state (pod, node) still gets a reconcile this often, in case an
+    /// event was missed.
+    pub safety_requeue: Duration,
+    /// First retry after a failure; doubled per consecutive failure up to `max_backoff`.
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            refresh: Duration::from_secs(300),
+            not_ready_recheck: Duration::from_secs(15),
+            safety_requeue: Duration::from_secs(600),
+            min_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Controller-wide state (one per registered controller).
+pub struct Shared {
+    pub timing: Timing,
+    pub throttler: Throttler,
+    event_times: Mutex<HashMap<(String, String), Instant>>,
+    failures: Mutex<HashMap<String, u32>>,
+    node_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    recorder: OnceLock<Recorder>,
+    exec: OnceLock<Arc<dyn PodExec>>,
+    settings: OnceLock<PodSettings>,
+}
+
+impl Shared {
+    pub fn new(timing: Timing) -> Self {
+        Shared {
+            timing,
+            throttler: Throttler::default(),
+            event_times: Mutex::default(),
+            failures: Mutex::default(),
+            node_locks: Mutex::default(),
+            recorder: OnceLock::new(),
+            exec: OnceLock::new(),
+            settings: OnceLock::new(),
+        }
+    }
+
+    /// The exec transport (pods/exec through the operator's client).
+    pub fn exec(&self, ctx: &Context) -> Arc<dyn PodExec> {
+        self.exec.get_or_init(|| Arc::new(KubePodExec::new(ctx.client.clone()))).clone()
+    }
+
+    /// What the pod builder reads from the operator configuration.
+    pub fn pod_settings(&self, ctx: &Context) -> &PodSettings {
+        self.settings.get_or_init(|| pod_settings(&ctx.config))
+    }
+
+    /// Publishes an event about `object`; failures are logged, never fatal.
+    pub async fn publish(
+        &self,
+        ctx: &Context,
+        object: &ObjectReference,
+        type_: EventType,
+        reason: &str,
+        message: &str,
+    ) {
+        let recorder = self.recorder.get_or_init(|| ctx.recorder());
+        let event = Event {
+            type_,
+            reason: reason.to_string(),
+            note: Some(truncate(message, 1000)),
+            action: "Reconcile".to_string(),
+            secondary: None,
+        };
+        if let Err(err) = recorder.publish(&event, object).await {
+            tracing::warn!(reason, error = %err, "cannot record event");
+        }
+    }
+
+    /// Whether an event of `reason` about the object `key` may be published now (at most one
+    /// per `interval`); records it when so.
+    pub fn event_due(&self, key: &str, reason: &str, interval: Duration) -> bool {
+        let mut times = lock(&self.event_times);
+        let now = Instant::now();
+        let slot = (key.to_string(), reason.to_string());
+        if times.get(&slot).is_some_and(|last| now.duration_since(*last) < interval) {
+            return false;
+        }
+        times.insert(slot, now);
+        true
+    }
+
+    /// Counts a failed reconcile of `key`; returns the delay before the retry.
+    pub fn failed(&self, key: &str) -> Duration {
+        let mut failures = lock(&self.failures);
+        let count = failures.entry(key.to_string()).or_insert(0);
+        *count = count.saturating_add(1);
+        let factor = 1u32.checked_shl(count.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.timing.min_backoff.saturating_mul(factor).min(self.timing.max_backoff)
+    }
+
+    /// A reconcile of `key` did not fail: the backoff starts over.
+    pub fn succeeded(&self, key: &str) {
+        lock(&self.failures).remove(key);
+    }
+
+    /// Forgets everything about an object that is gone.
+    pub fn forget(&self, key: &str) {
+        self.throttler.forget(key);
+        lock(&self.failures).remove(key);
+        lock(&self.event_times).retain(|(k, _), _| k != key);
+    }
+
+    /// The in-process lock serialising node-affinity decisions of one node and mode.
+    pub fn node_lock(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.node_locks).entry(name.to_string()).or_default().clone()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum_and_resets_on_success() {
+        let shared = Shared::new(Timing::default());
+        let delays: Vec<u64> = (0..8).map(|_| shared.failed("uid").as_secs()).collect();
+        assert_eq!(delays, [5, 10, 20, 40, 80, 160, 300, 300]);
+        shared.succeeded("uid");
+        assert_eq!(shared.failed("uid"), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn events_are_throttled_per_object_and_reason() {
+        let shared = Shared::new(Timing::default());
+        let minute = Duration::from_secs(60);
+        assert!(shared.event_due("a", "NodeNotReady", minute));
+        assert!(!shared.event_due("a", "NodeNotReady", minute));
+        assert!(shared.event_due("a", "Other", minute));
+        assert!(shared.event_due("b", "NodeNotReady", minute));
+    }
+}
