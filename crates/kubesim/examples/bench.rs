@@ -34,20 +34,21 @@ async fn watcher(
     );
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut buf = vec![0u8; 64 * 1024];
-    let mut last = 0u8;
+    let (mut balance, mut reported) = (0i64, 0i64);
     loop {
         let n = match stream.read(&mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
-        let mut events = 0;
-        for &b in &buf[..n] {
-            if b == b'\n' && last == b'}' {
-                events += 1;
-            }
-            last = b;
+        // Every event ends with "}\n"; chunk framing uses "\r\n" and JSON never has a raw
+        // '\r', so events = newlines - carriage returns.
+        let newlines = buf[..n].iter().filter(|b| **b == b'\n').count() as i64;
+        let returns = buf[..n].iter().filter(|b| **b == b'\r').count() as i64;
+        balance += newlines - returns;
+        if balance > reported {
+            seen.fetch_add((balance - reported) as u64, Ordering::Relaxed);
+            reported = balance;
         }
-        seen.fetch_add(events, Ordering::Relaxed);
     }
 }
 

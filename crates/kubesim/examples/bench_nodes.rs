@@ -41,11 +41,7 @@ async fn exec_once(api: &Api<Pod>, pod: &str) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     let (pods, nodes, execs) = (arg(1, 2000), arg(2, 200), arg(3, 1000));
     let started = Instant::now();
-    let handle = Kubesim::start(KubesimConfig {
-        nodes,
-        ..Default::default()
-    })
-    .await?;
+    let handle = Kubesim::start(KubesimConfig { nodes, ..Default::default() }).await?;
     println!("kubesim with {nodes} nodes up in {:.2?}", started.elapsed());
 
     let api: Api<Pod> = Api::namespaced(handle.client(), "default");

@@ -1,6 +1,6 @@
 //! kubesim: a Kubernetes API server simulated in one process, for hermetic tests and demos of
 //! the WEKA operator. Real clients (kubectl, kube-rs, the Python client) talk to it over
-//! HTTP/JSON as they would to a real kube-apiserver. Schedulers and kubelets come later.
+//! HTTP/JSON as they would to a real kube-apiserver.
 //!
 //! Layout, from the bottom up:
 //! - [`store`]: objects as JSON keyed by storage key and (namespace, name); one global
@@ -17,7 +17,9 @@
 //! - [`hooks`] (CRD establishment) and [`lifecycle`] (namespace and CRD deletion) play the
 //!   built-in controllers this round needs.
 //! - [`faults`] and [`request_log`] are what tests use to break and observe the server;
-//!   [`handle`] starts it in-process and [`kubeconfig`] describes how to reach it.
+//!   [`handle`] starts it in-process and [`kubeconfig`] describes how to reach it;
+//!   [`bootstrap_nodes`] are the plain Node objects of `--nodes N` when nodes are not simulated.
+//! - [`nodes`]: the scheduler, kubelets and container behaviours, clients of this API server.
 //!
 //! Extension points for later rounds: strategic merge and server-side apply plug into
 //! `handlers::write::parse_patch` (they answer 415 today); Table output into `handlers::read`;

@@ -283,3 +283,19 @@ async fn a_missing_secret_blocks_the_container() {
         .message;
     assert_eq!(message.as_deref(), Some("secret \"creds\" not found"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_readiness_probes_gate_ready() {
+    let handle = start(1, "").await;
+    let spec = json!({"containers": [{"name": "main", "image": "busybox",
+        "readinessProbe": {"exec": {"command": ["test", "-f", "/tmp/ready"]}, "periodSeconds": 1}}]});
+    create(&handle, &pod("probed", spec)).await;
+    let running = wait_for("probed is Running", || async {
+        get(&handle, "probed").await.filter(|p| phase(p).as_deref() == Some("Running"))
+    })
+    .await;
+    assert_eq!(condition(&running, "Ready").map(|c| c.0).as_deref(), Some("False"));
+    let touch = kubectl(&handle, &["exec", "probed", "--", "touch", "/tmp/ready"]).await;
+    assert!(touch.status.success(), "{}", text(&touch.stderr));
+    wait_running_ready(&handle, "probed").await;
+}

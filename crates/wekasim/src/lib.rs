@@ -64,6 +64,7 @@ pub mod faults;
 pub mod ids;
 pub mod latency;
 pub mod rng;
+pub mod runtime;
 pub mod world;
 
 pub use cli::{CommandOutput, ExecContext, execute};

@@ -27,10 +27,8 @@ pub enum ClientError {
 impl ApiEndpoint {
     /// A client presenting `component/v1.32.0 (linux/amd64) kubernetes/kubesim` as its agent.
     pub fn client(&self, component: &str) -> Result<kube::Client, ClientError> {
-        let uri: http::Uri = self
-            .base_url
-            .parse()
-            .map_err(|_| ClientError::Url(self.base_url.clone()))?;
+        let uri: http::Uri =
+            self.base_url.parse().map_err(|_| ClientError::Url(self.base_url.clone()))?;
         let mut config = kube::Config::new(uri);
         config.default_namespace = "default".into();
         config.auth_info.token = Some(self.token.clone().into());

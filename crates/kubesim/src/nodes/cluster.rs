@@ -83,7 +83,11 @@ pub struct Nodes {
 impl Nodes {
     /// Starts the scheduler and node controller and registers `count` nodes (the spec file's
     /// first), returning once every node is registered.
-    pub async fn start(endpoint: ApiEndpoint, count: usize, config: NodesConfig) -> Result<Nodes, NodesError> {
+    pub async fn start(
+        endpoint: ApiEndpoint,
+        count: usize,
+        config: NodesConfig,
+    ) -> Result<Nodes, NodesError> {
         let configs = config.spec.resolve(count)?;
         let shared = Arc::new(Shared {
             endpoint: endpoint.clone(),
@@ -95,8 +99,16 @@ impl Nodes {
         let scheduler_client = endpoint.client(SCHEDULER_AGENT)?;
         let controller_client = endpoint.client(CONTROLLER_AGENT)?;
         let controllers = vec![
-            tokio::spawn(scheduler::run(scheduler_client, config.clock.clone(), config.record_events)),
-            tokio::spawn(lifecycle::run(controller_client.clone(), config.clock.clone(), config.record_events)),
+            tokio::spawn(scheduler::run(
+                scheduler_client,
+                config.clock.clone(),
+                config.record_events,
+            )),
+            tokio::spawn(lifecycle::run(
+                controller_client.clone(),
+                config.clock.clone(),
+                config.record_events,
+            )),
         ];
         let nodes = Nodes {
             shared,
@@ -161,16 +173,14 @@ impl Nodes {
 
     /// Powers a node off and deletes its Node object (its pods are then garbage collected).
     pub async fn remove_node(&self, name: &str) -> Result<(), NodesError> {
-        let kubelet = self.lock().remove(name).ok_or_else(|| NodesError::NoSuchNode(name.into()))?;
+        let kubelet =
+            self.lock().remove(name).ok_or_else(|| NodesError::NoSuchNode(name.into()))?;
         kubelet.stop();
         let api: Api<Node> = Api::all(self.client.clone());
         match api.delete(name, &DeleteParams::default()).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-            Err(source) => Err(NodesError::Delete {
-                node: name.into(),
-                source,
-            }),
+            Err(source) => Err(NodesError::Delete { node: name.into(), source }),
         }
     }
 
@@ -190,7 +200,13 @@ impl Nodes {
 
     /// Crashes a running container (its main process exits with `exit_code`); false if there
     /// is no such running container.
-    pub fn crash_container(&self, namespace: &str, pod: &str, container: &str, exit_code: i32) -> bool {
+    pub fn crash_container(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        exit_code: i32,
+    ) -> bool {
         self.pod(namespace, pod).is_some_and(|p| p.crash(container, exit_code))
     }
 }

@@ -16,7 +16,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(client: kube::Client, clock: Clock, component: &str, host: Option<&str>, enabled: bool) -> Self {
+    pub fn new(
+        client: kube::Client,
+        clock: Clock,
+        component: &str,
+        host: Option<&str>,
+        enabled: bool,
+    ) -> Self {
         Recorder {
             client,
             clock,
@@ -33,7 +39,14 @@ impl Recorder {
     }
 
     /// The same, naming a container (`spec.containers{name}`) as kubelets do.
-    pub fn pod_event_in(&self, pod: &Pod, field: Option<String>, type_: &str, reason: &str, message: String) {
+    pub fn pod_event_in(
+        &self,
+        pod: &Pod,
+        field: Option<String>,
+        type_: &str,
+        reason: &str,
+        message: String,
+    ) {
         if !self.enabled {
             return;
         }

@@ -9,10 +9,14 @@ use std::sync::{Arc, RwLock};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PullError {
     /// The kubelet's InvalidImageName.
-    #[error("Failed to apply default image tag \"{0}\": couldn't parse image name \"{0}\": invalid reference format")]
+    #[error(
+        "Failed to apply default image tag \"{0}\": couldn't parse image name \"{0}\": invalid reference format"
+    )]
     InvalidName(String),
     /// The kubelet's ErrImagePull.
-    #[error("failed to pull and unpack image \"{0}\": failed to resolve reference \"{0}\": {0}: not found")]
+    #[error(
+        "failed to pull and unpack image \"{0}\": failed to resolve reference \"{0}\": {0}: not found"
+    )]
     NotFound(String),
 }
 
@@ -33,9 +37,9 @@ impl ImageRef {
         }
         let (rest, digest) = match reference.split_once('@') {
             Some((rest, digest)) => {
-                let valid = digest
-                    .split_once(':')
-                    .is_some_and(|(alg, hex)| !alg.is_empty() && hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+                let valid = digest.split_once(':').is_some_and(|(alg, hex)| {
+                    !alg.is_empty() && hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+                });
                 if !valid {
                     return Err(invalid());
                 }
@@ -65,9 +69,9 @@ impl ImageRef {
                 !component.is_empty()
             } else {
                 !component.is_empty()
-                    && component
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                    && component.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
+                    })
                     && component.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
                     && component.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
             };
@@ -81,11 +85,7 @@ impl ImageRef {
             _ => format!("docker.io/{name}"),
         };
         let tag = tag.or_else(|| digest.is_none().then(|| "latest".to_string()));
-        Ok(ImageRef {
-            repository,
-            tag,
-            digest,
-        })
+        Ok(ImageRef { repository, tag, digest })
     }
 }
 
@@ -100,7 +100,9 @@ impl ImageRegistry {
 
     /// Makes `repository` known with exactly these tags (more can be added later).
     pub fn restrict(&self, repository: &str, tags: &[&str]) {
-        let repo = ImageRef::parse(repository).map(|r| r.repository).unwrap_or_else(|_| repository.to_string());
+        let repo = ImageRef::parse(repository)
+            .map(|r| r.repository)
+            .unwrap_or_else(|_| repository.to_string());
         let mut map = self.0.write().unwrap_or_else(|p| p.into_inner());
         let entry = map.entry(repo).or_default();
         entry.extend(tags.iter().map(|t| t.to_string()));
@@ -121,7 +123,14 @@ impl ImageRegistry {
             }
         }
         let digest = image.digest.clone().unwrap_or_else(|| {
-            format!("sha256:{}", fake_digest(&format!("{}:{}", image.repository, image.tag.as_deref().unwrap_or(""))))
+            format!(
+                "sha256:{}",
+                fake_digest(&format!(
+                    "{}:{}",
+                    image.repository,
+                    image.tag.as_deref().unwrap_or("")
+                ))
+            )
         });
         Ok(format!("{}@{digest}", image.repository))
     }
@@ -148,18 +157,32 @@ mod tests {
     #[test]
     fn references_normalise_like_containerd() {
         let r = ImageRef::parse("busybox").unwrap();
-        assert_eq!((r.repository.as_str(), r.tag.as_deref()), ("docker.io/library/busybox", Some("latest")));
+        assert_eq!(
+            (r.repository.as_str(), r.tag.as_deref()),
+            ("docker.io/library/busybox", Some("latest"))
+        );
         let r = ImageRef::parse("quay.io/weka.io/weka-in-container:4.4.2").unwrap();
-        assert_eq!((r.repository.as_str(), r.tag.as_deref()), ("quay.io/weka.io/weka-in-container", Some("4.4.2")));
+        assert_eq!(
+            (r.repository.as_str(), r.tag.as_deref()),
+            ("quay.io/weka.io/weka-in-container", Some("4.4.2"))
+        );
         let r = ImageRef::parse("localhost:5000/app").unwrap();
         assert_eq!(r.repository, "localhost:5000/app");
-        assert_eq!(ImageRef::parse("library/nginx:1.27").unwrap().repository, "docker.io/library/nginx");
+        assert_eq!(
+            ImageRef::parse("library/nginx:1.27").unwrap().repository,
+            "docker.io/library/nginx"
+        );
     }
 
     #[test]
     fn malformed_references_are_invalid_names() {
-        for bad in ["", "UPPER/case", "busybox:", "a b", "busybox:bad tag", "busybox@sha256:xyz", "-lead"] {
-            assert!(matches!(ImageRef::parse(bad), Err(PullError::InvalidName(_))), "{bad:?} parsed");
+        for bad in
+            ["", "UPPER/case", "busybox:", "a b", "busybox:bad tag", "busybox@sha256:xyz", "-lead"]
+        {
+            assert!(
+                matches!(ImageRef::parse(bad), Err(PullError::InvalidName(_))),
+                "{bad:?} parsed"
+            );
         }
     }
 

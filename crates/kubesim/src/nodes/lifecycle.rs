@@ -60,7 +60,8 @@ struct Controller {
 }
 
 pub async fn run(client: kube::Client, clock: Clock, record_events: bool) {
-    let recorder = Recorder::new(client.clone(), clock.clone(), "node-controller", None, record_events);
+    let recorder =
+        Recorder::new(client.clone(), clock.clone(), "node-controller", None, record_events);
     let nodes = watcher(Api::<Node>::all(client.clone()), watcher::Config::default())
         .default_backoff()
         .map(|e| e.map(Msg::Node));
@@ -279,13 +280,16 @@ impl Controller {
             if taints.is_empty() {
                 continue;
             }
-            let tolerations = pod.spec.as_ref().and_then(|s| s.tolerations.clone()).unwrap_or_default();
+            let tolerations =
+                pod.spec.as_ref().and_then(|s| s.tolerations.clone()).unwrap_or_default();
             let Some(grace) = no_execute_grace(&taints, &tolerations) else {
                 continue;
             };
             let since = taints
                 .iter()
-                .filter_map(|t| self.taints_seen.get(&(node_name.to_string(), t.key.clone(), t.effect.clone())))
+                .filter_map(|t| {
+                    self.taints_seen.get(&(node_name.to_string(), t.key.clone(), t.effect.clone()))
+                })
                 .min()
                 .copied()
                 .unwrap_or(now);
@@ -327,10 +331,7 @@ impl Controller {
         for pod in orphans {
             let (namespace, name) = pod_key(&pod);
             let api: Api<Pod> = Api::namespaced(self.client.clone(), &namespace);
-            let params = DeleteParams {
-                grace_period_seconds: Some(0),
-                ..Default::default()
-            };
+            let params = DeleteParams { grace_period_seconds: Some(0), ..Default::default() };
             if let Err(error) = api.delete(&name, &params).await {
                 tracing::debug!(pod = %name, %error, "deleting orphaned pod failed");
             }

@@ -2,15 +2,22 @@
 //! server (they watch and write through the same HTTP API a real scheduler and kubelet use),
 //! plus the pod behaviours that decide what runs inside each simulated container.
 //!
-//! - [`node_spec`]: which nodes exist (`--nodes N`, `--node-spec FILE`).
-//! - [`schedule`]: placement as a pure function (filters, scores, FailedScheduling messages).
-//! - [`behaviour`]: what runs in a container (pluggable; the default is a small shell).
-//! - [`clock`]: real or virtual time for every wait.
+//! Pure parts (unit-tested without a server):
+//! - [`node_spec`]: which nodes exist (`--nodes N`, `--node-spec FILE`, format documented there).
+//! - [`schedule`]: placement (filters, scores, FailedScheduling messages, preemption dry run).
+//! - [`behaviour`]: what runs in a container (the `ContainerBehaviour` trait, the registry
+//!   wekasim extends, the default behaviour and its shell over an in-memory filesystem).
+//! - [`clock`]: real or virtual time for every wait; [`images`]: the simulated registry;
+//!   [`printer`]: kubectl's pod columns; [`taints`], [`selectors`], [`quantity`].
+//!
+//! Active parts (API clients): [`scheduler`], [`kubelet`] (one per node), [`lifecycle`] (node
+//! lifecycle, taint eviction, pod GC), [`io`] (`pods/exec` over WebSocket and `pods/log`, reached
+//! through one hook in the API server), all started and controlled through [`Nodes`].
 
 pub mod behaviour;
 pub mod client;
-mod cluster;
 pub mod clock;
+mod cluster;
 pub mod events;
 pub mod images;
 pub mod io;

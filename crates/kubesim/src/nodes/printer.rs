@@ -15,12 +15,28 @@ pub fn pod_column_definitions() -> Value {
         column("Name", 0, "Name must be unique within a namespace."),
         column("Ready", 0, "The aggregate readiness state of this pod for accepting traffic."),
         column("Status", 0, "The aggregate status of the containers in this pod."),
-        column("Restarts", 0, "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
-        column("Age", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."),
+        column(
+            "Restarts",
+            0,
+            "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."
+        ),
+        column(
+            "Age",
+            0,
+            "CreationTimestamp is a timestamp representing the server time when this object was created."
+        ),
         column("IP", 1, "podIP is the IP address allocated to the pod."),
         column("Node", 1, "NodeName indicates in which node this pod is scheduled."),
-        column("Nominated Node", 1, "nominatedNodeName is set when this pod preempts other pods on the node."),
-        column("Readiness Gates", 1, "If specified, all readiness gates will be evaluated for pod readiness."),
+        column(
+            "Nominated Node",
+            1,
+            "nominatedNodeName is set when this pod preempts other pods on the node."
+        ),
+        column(
+            "Readiness Gates",
+            1,
+            "If specified, all readiness gates will be evaluated for pod readiness."
+        ),
     ])
 }
 
@@ -95,16 +111,25 @@ pub fn pod_cells(pod: &Pod, now: Timestamp) -> Vec<Value> {
             }
         }
         let state = c.state.clone().unwrap_or_default();
-        if state.terminated.as_ref().is_some_and(|t| t.exit_code == 0) || (is_sidecar && c.started == Some(true)) {
+        if state.terminated.as_ref().is_some_and(|t| t.exit_code == 0)
+            || (is_sidecar && c.started == Some(true))
+        {
             continue;
         }
         if let Some(t) = &state.terminated {
             reason = match t.reason.as_deref().filter(|r| !r.is_empty()) {
                 Some(r) => format!("Init:{r}"),
-                None if t.signal.unwrap_or(0) != 0 => format!("Init:Signal:{}", t.signal.unwrap_or(0)),
+                None if t.signal.unwrap_or(0) != 0 => {
+                    format!("Init:Signal:{}", t.signal.unwrap_or(0))
+                }
                 None => format!("Init:ExitCode:{}", t.exit_code),
             };
-        } else if let Some(w) = state.waiting.as_ref().and_then(|w| w.reason.clone()).filter(|r| !r.is_empty() && r != "PodInitializing") {
+        } else if let Some(w) = state
+            .waiting
+            .as_ref()
+            .and_then(|w| w.reason.clone())
+            .filter(|r| !r.is_empty() && r != "PodInitializing")
+        {
             reason = format!("Init:{w}");
         } else {
             reason = format!("Init:{i}/{init_count}");
@@ -112,11 +137,8 @@ pub fn pod_cells(pod: &Pod, now: Timestamp) -> Vec<Value> {
         initializing = true;
         break;
     }
-    let initialized = status
-        .conditions
-        .iter()
-        .flatten()
-        .any(|c| c.type_ == "Initialized" && c.status == "True");
+    let initialized =
+        status.conditions.iter().flatten().any(|c| c.type_ == "Initialized" && c.status == "True");
     if !initializing || initialized {
         restarts = sidecar_restarts;
         last_restart = last_sidecar_restart;
@@ -127,12 +149,16 @@ pub fn pod_cells(pod: &Pod, now: Timestamp) -> Vec<Value> {
                 last_restart = last_restart.max(Some(t));
             }
             let state = c.state.clone().unwrap_or_default();
-            if let Some(w) = state.waiting.as_ref().and_then(|w| w.reason.clone()).filter(|r| !r.is_empty()) {
+            if let Some(w) =
+                state.waiting.as_ref().and_then(|w| w.reason.clone()).filter(|r| !r.is_empty())
+            {
                 reason = w;
             } else if let Some(t) = &state.terminated {
                 reason = match t.reason.as_deref().filter(|r| !r.is_empty()) {
                     Some(r) => r.to_string(),
-                    None if t.signal.unwrap_or(0) != 0 => format!("Signal:{}", t.signal.unwrap_or(0)),
+                    None if t.signal.unwrap_or(0) != 0 => {
+                        format!("Signal:{}", t.signal.unwrap_or(0))
+                    }
                     None => format!("ExitCode:{}", t.exit_code),
                 };
             } else if c.ready && state.running.is_some() {
@@ -141,7 +167,11 @@ pub fn pod_cells(pod: &Pod, now: Timestamp) -> Vec<Value> {
             }
         }
         if reason == "Completed" && has_running {
-            let has_ready = status.conditions.iter().flatten().any(|c| c.type_ == "Ready" && c.status == "True");
+            let has_ready = status
+                .conditions
+                .iter()
+                .flatten()
+                .any(|c| c.type_ == "Ready" && c.status == "True");
             reason = if has_ready { "Running".into() } else { "NotReady".into() };
         }
     }
@@ -154,14 +184,15 @@ pub fn pod_cells(pod: &Pod, now: Timestamp) -> Vec<Value> {
         }
     }
     let restarts_text = match last_restart {
-        Some(t) if restarts != 0 => format!("{restarts} ({} ago)", human_duration(now.duration_since(t).as_secs())),
+        Some(t) if restarts != 0 => {
+            format!("{restarts} ({} ago)", human_duration(now.duration_since(t).as_secs()))
+        }
         _ => restarts.to_string(),
     };
-    let age = pod
-        .metadata
-        .creation_timestamp
-        .as_ref()
-        .map_or_else(|| "<unknown>".to_string(), |t| human_duration(now.duration_since(t.0).as_secs()));
+    let age = pod.metadata.creation_timestamp.as_ref().map_or_else(
+        || "<unknown>".to_string(),
+        |t| human_duration(now.duration_since(t.0).as_secs()),
+    );
     let none = || "<none>".to_string();
     let gates = spec.readiness_gates.as_ref().filter(|g| !g.is_empty()).map(|gates| {
         let passed = gates
@@ -216,7 +247,17 @@ mod tests {
                  "state": {"running": {"startedAt": "2024-01-01T00:00:01Z"}}}]}}));
         let now = "2024-01-01T00:00:30Z".parse().unwrap();
         let cells = pod_cells(&p, now);
-        assert_eq!(cells[..6], [json!("x"), json!("1/1"), json!("Running"), json!("0"), json!("30s"), json!("10.244.0.2")]);
+        assert_eq!(
+            cells[..6],
+            [
+                json!("x"),
+                json!("1/1"),
+                json!("Running"),
+                json!("0"),
+                json!("30s"),
+                json!("10.244.0.2")
+            ]
+        );
     }
 
     #[test]
@@ -229,8 +270,12 @@ mod tests {
                  "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2024-01-01T00:00:00Z"}}}]}}));
         let now = "2024-01-01T00:01:00Z".parse().unwrap();
         let cells = pod_cells(&p, now);
-        assert_eq!((cells[1].clone(), cells[2].clone(), cells[3].clone()), (json!("0/1"), json!("CrashLoopBackOff"), json!("3 (60s ago)")));
-        p.metadata.deletion_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now));
+        assert_eq!(
+            (cells[1].clone(), cells[2].clone(), cells[3].clone()),
+            (json!("0/1"), json!("CrashLoopBackOff"), json!("3 (60s ago)"))
+        );
+        p.metadata.deletion_timestamp =
+            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now));
         assert_eq!(pod_cells(&p, now)[2], json!("Terminating"));
     }
 

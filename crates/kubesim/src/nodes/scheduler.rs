@@ -55,7 +55,8 @@ fn wants_scheduling(pod: &Pod) -> bool {
 }
 
 pub async fn run(client: kube::Client, clock: Clock, record_events: bool) {
-    let recorder = Recorder::new(client.clone(), clock.clone(), SCHEDULER_NAME, None, record_events);
+    let recorder =
+        Recorder::new(client.clone(), clock.clone(), SCHEDULER_NAME, None, record_events);
     let pods = watcher(Api::<Pod>::all(client.clone()), watcher::Config::default())
         .default_backoff()
         .map(|e| e.map(Msg::Pod));
@@ -107,7 +108,9 @@ impl Scheduler {
         };
         match message {
             Msg::Pod(event) => match event {
-                watcher::Event::Apply(pod) | watcher::Event::InitApply(pod) => self.pod_changed(pod),
+                watcher::Event::Apply(pod) | watcher::Event::InitApply(pod) => {
+                    self.pod_changed(pod)
+                }
                 watcher::Event::Delete(pod) => {
                     let key = pod_key(&pod);
                     self.view.remove_pod(&key);
@@ -131,9 +134,7 @@ impl Scheduler {
                 }
                 self.requeue();
             }
-            Msg::Namespace(
-                watcher::Event::Apply(ns) | watcher::Event::InitApply(ns),
-            ) => {
+            Msg::Namespace(watcher::Event::Apply(ns) | watcher::Event::InitApply(ns)) => {
                 let name = ns.metadata.name.clone().unwrap_or_default();
                 self.view.set_namespace(&name, ns.metadata.labels.unwrap_or_default());
             }
@@ -200,7 +201,12 @@ impl Scheduler {
             "target": {"apiVersion": "v1", "kind": "Node", "name": node},
         });
         match api
-            .create_subresource::<_, serde_json::Value>("binding", &name, &PostParams::default(), &binding)
+            .create_subresource::<_, serde_json::Value>(
+                "binding",
+                &name,
+                &PostParams::default(),
+                &binding,
+            )
             .await
         {
             Ok(_) => {

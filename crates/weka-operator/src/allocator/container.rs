@@ -119,11 +119,10 @@ pub fn allocate_container(
     let held = snapshot.claims.held_by(&request.owner);
     let (drives, virtual_drives) = match request.drives {
         DriveRequest::None => (Vec::new(), Vec::new()),
-        DriveRequest::Exclusive { count } if !held.drives.is_empty() => {
-            (held.drives.iter().take(count).cloned().collect(), Vec::new())
-        }
         DriveRequest::Exclusive { count } => {
-            (allocate_exclusive_drives(count, snapshot)?, Vec::new())
+            let mut drives: Vec<String> = held.drives.iter().take(count).cloned().collect();
+            drives.extend(allocate_exclusive_drives(count - drives.len(), snapshot)?);
+            (drives, Vec::new())
         }
         _ if !held.virtual_drives.is_empty() => (Vec::new(), held_virtual_drives(&held, snapshot)),
         shared => (

@@ -131,6 +131,16 @@ fn an_interrupted_allocation_is_resumed_from_the_node_claims() {
 }
 
 #[test]
+fn a_container_holding_fewer_drives_than_it_needs_gets_the_rest() {
+    let mut claims = NodeClaims::default();
+    claims.drives.insert("s2".into(), owner("drive-0"));
+    let snap = snapshot(exclusive_node(&["s1", "s2", "s3"]), claims, &[]);
+    let req = request("drive-0", cluster_ports(35000, 500), DriveRequest::Exclusive { count: 2 });
+    let got = allocate_container(&req, &snap, &mut sequential_uuids()).unwrap();
+    assert_eq!(got.drives, ["s2", "s1"]);
+}
+
+#[test]
 fn no_port_is_ever_allocated_twice_across_random_allocations() {
     let clusters =
         [cluster_ports(35000, 500), cluster_ports(35500, 500), cluster_ports(36000, 500)];

@@ -69,11 +69,13 @@ pub use container::{
 };
 #[allow(unused_imports)]
 pub use drive_types::{DriveType, split_capacity};
+#[allow(unused_imports)]
 pub use error::AllocationError;
 #[allow(unused_imports)]
 pub use node_drives::{NodeDrives, SharedDrive};
 #[allow(unused_imports)]
 pub use ports::{PortBlock, PortLayout};
+#[allow(unused_imports)]
 pub use settings::DriveSharingSettings;
 #[allow(unused_imports)]
 pub use shared_drives::allocate_shared_drives;

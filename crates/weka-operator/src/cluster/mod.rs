@@ -37,16 +37,19 @@ mod test_support;
 pub use counts::{desired_counts, is_deleted, missing_containers};
 #[allow(unused_imports)]
 pub use dynamic::{compute_hugepages, from_dynamic_template};
+#[allow(unused_imports)]
 pub use error::ClusterSpecError;
 #[allow(unused_imports)]
 pub use factory::{build_container, controller_reference, operator_secret_name, required_labels};
 #[allow(unused_imports)]
 pub use naming::ContainerName;
+#[allow(unused_imports)]
 pub use plan::ClusterPlan;
 #[allow(unused_imports)]
 pub use roles::{CLUSTER_ROLES, RoleCounts};
 #[allow(unused_imports)]
 pub use scale_down::{excess_containers, has_joined, is_leaving, select_for_removal};
+#[allow(unused_imports)]
 pub use settings::ClusterSettings;
 #[allow(unused_imports)]
 pub use template::{ClusterTemplate, STATIC_TEMPLATES, resolve_template, static_template};

@@ -55,10 +55,9 @@ pub fn resolve_template(
     spec: &WekaClusterSpec,
     settings: &ClusterSettings,
 ) -> Result<ClusterTemplate, ClusterSpecError> {
-    if let Some(ratio) = spec.dynamic_template.as_ref().and_then(|d| d.drive_types_ratio) {
-        if ratio.tlc == 0 {
-            return Err(ClusterSpecError::QlcOnlyDriveTypesRatio);
-        }
+    let ratio = spec.dynamic_template.as_ref().and_then(|d| d.drive_types_ratio);
+    if ratio.is_some_and(|r| r.tlc == 0) {
+        return Err(ClusterSpecError::QlcOnlyDriveTypesRatio);
     }
     match spec.template_name() {
         "dynamic" => spec

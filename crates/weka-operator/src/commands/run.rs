@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::CommandError;
 use crate::cli::RunArgs;
+use crate::controllers::container::{ContainerObject, WekaContainerController};
 use crate::metrics::Metrics;
 use crate::runtime::{self, Operator, RunError};
 use crate::shutdown::TerminationSignals;
@@ -33,7 +34,8 @@ async fn serve(args: RunArgs) -> Result<(), RunError> {
     let client = runtime::connect(&args.connect, &metrics).await?;
     runtime::check_crds(&client).await?;
     // The controllers register here as they are written (issues of the controllers).
-    let operator = Operator::new(client, config, metrics);
+    let mut operator = Operator::new(client, config, metrics);
+    operator.register::<ContainerObject, _>(WekaContainerController::new());
     let mut handle = operator.start().await?;
     if let Some(addr) = handle.health_addr() {
         tracing::info!(%addr, "serving /healthz and /readyz");

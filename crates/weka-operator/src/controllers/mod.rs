@@ -1,2 +1,4 @@
 //! The controllers, one module each. Each implements [`crate::runtime::Reconciler`] for its
 //! kind and runs its flows through the step engine ([`crate::engine`]).
+
+pub mod container;

@@ -2,9 +2,10 @@
 //! files named for their area) builds a [`Command`], runs it here, and classifies the result.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 
 use super::command::Command;
 use super::error::WekaError;
@@ -131,7 +132,10 @@ impl WekaCli {
     }
 
     /// Runs the command and parses all of stdout as JSON.
-    pub(super) async fn run_json<T: DeserializeOwned>(&self, cmd: &Command) -> Result<T, WekaError> {
+    pub(super) async fn run_json<T: DeserializeOwned>(
+        &self,
+        cmd: &Command,
+    ) -> Result<T, WekaError> {
         let out = self.run(cmd).await?;
         parse_json(cmd, &out.stdout)
     }

@@ -45,7 +45,8 @@ impl WekaCli {
         operator_version: &str,
         k8s_version: &str,
     ) -> Result<(), WekaError> {
-        let text = format!("K8s_Operator: {message} (operator: {operator_version}, k8s: {k8s_version})");
+        let text =
+            format!("K8s_Operator: {message} (operator: {operator_version}, k8s: {k8s_version})");
         let script = format!("wekaauthcli events trigger-event \"{}\"", in_double_quotes(&text));
         self.run(&Command::script("events trigger-event", script)).await.map(drop)
     }

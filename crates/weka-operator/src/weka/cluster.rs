@@ -36,10 +36,8 @@ impl WekaCli {
                 form.management_ips.len()
             )));
         }
-        let leadership = form
-            .leadership_size
-            .map(|n| format!("--leadership-size {n}"))
-            .unwrap_or_default();
+        let leadership =
+            form.leadership_size.map(|n| format!("--leadership-size {n}")).unwrap_or_default();
         let script = format!(
             "weka status || weka cluster create {} --host-ips {} --join-secret=`cat {OPERATOR_USER_DIR}/join-secret` --admin-password `cat {OPERATOR_USER_DIR}/password` {leadership}",
             form.management_ips.join(" "),

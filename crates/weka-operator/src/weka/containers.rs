@@ -93,7 +93,10 @@ impl WekaCli {
     }
 
     /// `wekaauthcli cluster process --json [--filter containerId=<id>]`.
-    pub async fn list_processes(&self, container_id: Option<i64>) -> Result<Vec<Process>, WekaError> {
+    pub async fn list_processes(
+        &self,
+        container_id: Option<i64>,
+    ) -> Result<Vec<Process>, WekaError> {
         let mut argv: Vec<String> =
             ["wekaauthcli", "cluster", "process", "--json"].map(String::from).to_vec();
         if let Some(id) = container_id {
@@ -112,10 +115,13 @@ impl WekaCli {
 
     /// `wekaauthcli cluster container remove <id> [--no-unimprint]`; an unknown container is
     /// done.
-    pub async fn remove_container(&self, container_id: i64, no_unimprint: bool) -> Result<(), WekaError> {
-        let mut argv: Vec<String> = ["wekaauthcli", "cluster", "container", "remove"]
-            .map(String::from)
-            .to_vec();
+    pub async fn remove_container(
+        &self,
+        container_id: i64,
+        no_unimprint: bool,
+    ) -> Result<(), WekaError> {
+        let mut argv: Vec<String> =
+            ["wekaauthcli", "cluster", "container", "remove"].map(String::from).to_vec();
         argv.push(container_id.to_string());
         if no_unimprint {
             argv.push("--no-unimprint".to_string());

@@ -74,7 +74,10 @@ impl WekaCli {
     pub async fn get_drive(&self, uuid: &str) -> Result<Drive, WekaError> {
         let argv = ["wekaauthcli", "cluster", "drive", uuid, "--json"];
         let drives: Vec<Drive> = self.run_json(&Command::argv("cluster drive", argv)).await?;
-        drives.into_iter().next().ok_or_else(|| WekaError::NotFound { what: format!("drive {uuid}") })
+        drives
+            .into_iter()
+            .next()
+            .ok_or_else(|| WekaError::NotFound { what: format!("drive {uuid}") })
     }
 
     /// `weka cluster drive add <id> <device> [--pool <pool>]`, run (without the auth wrapper)
@@ -95,10 +98,9 @@ impl WekaCli {
         let out = self.exec(&cmd).await?;
         match out.exit_code {
             0 => Ok(()),
-            _ if out.stderr.contains("Device is already in use") => Err(WekaError::DeviceInUse {
-                container_id,
-                device: device_path.to_string(),
-            }),
+            _ if out.stderr.contains("Device is already in use") => {
+                Err(WekaError::DeviceInUse { container_id, device: device_path.to_string() })
+            }
             _ => Err(failed(&cmd, &out)),
         }
     }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use weka_api::WekaContainer;
 
 /// The container every WEKA pod runs WEKA in.
 pub const WEKA_CONTAINER: &str = "weka-container";
@@ -24,6 +25,12 @@ impl ExecTarget {
     /// The `weka-container` of a WEKA pod (the pod is named after its WekaContainer).
     pub fn weka(namespace: impl Into<String>, pod: impl Into<String>) -> Self {
         Self::in_container(namespace, pod, WEKA_CONTAINER)
+    }
+
+    /// The `weka-container` of a WekaContainer's pod; `None` without a name or namespace.
+    pub fn for_container(container: &WekaContainer) -> Option<Self> {
+        let metadata = &container.metadata;
+        Some(Self::weka(metadata.namespace.as_deref()?, metadata.name.as_deref()?))
     }
 
     /// A named container, e.g. [`NODE_AGENT_CONTAINER`] of a node-agent pod.

@@ -1,6 +1,7 @@
 //! Files the operator and the in-pod runtime exchange: `resources.json` (written by the
 //! operator once persistency is configured), `management_ips`, `drives.json`, the drivers
-//! marker, one-off results, feature flags, and the stop markers.
+//! marker, one-off results, feature flags, the stop markers, and the cluster metrics file of
+//! the metrics pod.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use super::command::Command;
 use super::error::WekaError;
 use super::exec::ExecError;
 use super::json::nullable;
+use super::shell::single_quoted;
 
 pub const RUNTIME_DIR: &str = "/opt/weka/k8s-runtime";
 pub const PERSISTENCY_MARKER: &str = "/opt/weka/k8s-runtime/persistency-configured";
@@ -62,20 +64,25 @@ impl WekaCli {
     /// (`test -f /opt/weka/k8s-runtime/persistency-configured`).
     pub async fn persistency_configured(&self) -> Result<bool, WekaError> {
         let script = format!("test -f {PERSISTENCY_MARKER}");
-        let cmd = Command::script("test persistency-configured", script).with_timeout(RESOURCES_TIMEOUT);
+        let cmd =
+            Command::script("test persistency-configured", script).with_timeout(RESOURCES_TIMEOUT);
         Ok(self.exec(&cmd).await?.exit_code == 0)
     }
 
     /// Writes the allocations as `resources.json` atomically (base64 through the shell, then a
     /// rename), refusing while persistency is not configured, and reads it back to verify.
-    pub async fn write_resources(&self, allocations: &ContainerAllocations) -> Result<(), WekaError> {
+    pub async fn write_resources(
+        &self,
+        allocations: &ContainerAllocations,
+    ) -> Result<(), WekaError> {
         if !self.persistency_configured().await? {
             return Err(WekaError::PersistencyNotConfigured);
         }
         let json = serde_json::to_vec(allocations)
             .map_err(|e| WekaError::InvalidInput(format!("allocations do not serialize: {e}")))?;
-        let cmd = Command::script("write resources.json", write_resources_script(&BASE64.encode(json)))
-            .with_timeout(RESOURCES_TIMEOUT);
+        let cmd =
+            Command::script("write resources.json", write_resources_script(&BASE64.encode(json)))
+                .with_timeout(RESOURCES_TIMEOUT);
         let out = self.exec(&cmd).await?;
         match out.exit_code {
             0 => {}
@@ -102,7 +109,8 @@ impl WekaCli {
 
     /// `cat /opt/weka/k8s-runtime/management_ips`: one IP per line.
     pub async fn management_ips(&self) -> Result<Vec<String>, WekaError> {
-        let cmd = Command::argv("read management_ips", ["cat", MANAGEMENT_IPS]).with_timeout(SHORT_READ_TIMEOUT);
+        let cmd = Command::argv("read management_ips", ["cat", MANAGEMENT_IPS])
+            .with_timeout(SHORT_READ_TIMEOUT);
         let out = self.run(&cmd).await?;
         Ok(out.stdout.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
     }
@@ -116,7 +124,8 @@ impl WekaCli {
     /// `cat /tmp/weka-drivers.log`. A missing file is [`WekaError::CommandFailed`] (the
     /// runtime has not checked drivers yet, or lacks its resources).
     pub async fn drivers_state(&self) -> Result<DriversState, WekaError> {
-        let cmd = Command::script("read weka-drivers.log", format!("cat {DRIVERS_LOG}")).with_timeout(DRIVERS_TIMEOUT);
+        let cmd = Command::script("read weka-drivers.log", format!("cat {DRIVERS_LOG}"))
+            .with_timeout(DRIVERS_TIMEOUT);
         let missing = self.run(&cmd).await?.stdout.trim().to_string();
         Ok(if missing.is_empty() { DriversState::Loaded } else { DriversState::Missing(missing) })
     }
@@ -134,7 +143,8 @@ impl WekaCli {
 
     /// `cat /opt/weka/k8s-runtime/feature_flags.json`: flag name to value.
     pub async fn feature_flags(&self) -> Result<BTreeMap<String, serde_json::Value>, WekaError> {
-        let cmd = Command::argv("read feature_flags.json", ["cat", FEATURE_FLAGS_JSON]).with_timeout(SHORT_READ_TIMEOUT);
+        let cmd = Command::argv("read feature_flags.json", ["cat", FEATURE_FLAGS_JSON])
+            .with_timeout(SHORT_READ_TIMEOUT);
         let out = self.run(&cmd).await?;
         parse_json(&cmd, &out.stdout)
     }
@@ -153,8 +163,10 @@ mv {RUNTIME_DIR}/tmp/resources.json {RESOURCES_JSON}
     )
 }
 
-/// Allowed for writing a stop marker.
+/// Allowed for writing a stop marker or shutdown instructions.
 pub const STOP_MARKER_TIMEOUT: Duration = Duration::from_secs(60);
+/// Allowed for writing the cluster metrics file.
+pub const METRICS_WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What the runtime may do on SIGTERM, as the node agent hands it over when the pod cannot be
 /// exec'ed into.
@@ -197,10 +209,24 @@ impl WekaCli {
         let json = serde_json::to_vec(&instructions)
             .map_err(|e| WekaError::InvalidInput(format!("instructions do not serialize: {e}")))?;
         let script = format!(
-            "mkdir -p '{dir}' && echo '{}' | base64 -d > '{dir}/shutdown_instructions.json'",
-            BASE64.encode(json)
+            "mkdir -p {} && echo '{}' | base64 -d > {}",
+            single_quoted(dir),
+            BASE64.encode(json),
+            single_quoted(&format!("{dir}/shutdown_instructions.json"))
         );
-        let cmd = Command::script("write shutdown instructions", script).with_timeout(STOP_MARKER_TIMEOUT);
+        let cmd = Command::script("write shutdown instructions", script)
+            .with_timeout(STOP_MARKER_TIMEOUT);
+        self.run(&cmd).await.map(drop)
+    }
+
+    /// In the cluster metrics pod (container `weka-cluster-metrics`): replaces `/data/metrics`
+    /// with `data` (Prometheus text) through a temporary file.
+    pub async fn write_cluster_metrics(&self, data: &str) -> Result<(), WekaError> {
+        let script = format!(
+            "cat <<EOF > /data/metrics.tmp\n{data}\nEOF\nmv /data/metrics.tmp /data/metrics\n"
+        );
+        let cmd = Command::argv("write metrics", ["/bin/sh", "-ec", script.as_str()])
+            .with_timeout(METRICS_WRITE_TIMEOUT);
         self.run(&cmd).await.map(drop)
     }
 

@@ -121,10 +121,16 @@ impl WekaCli {
     /// `wekaauthcli fs create <name> <group> <total> [--thin-provision-max-ssd <total>
     /// --thin-provision-min-ssd <thick>] [--encrypted [--allow-no-kms]]`;
     /// [`WekaError::AlreadyExists`] when it exists.
-    pub async fn create_filesystem(&self, name: &str, group: &str, params: &FsParams) -> Result<(), WekaError> {
-        let mut argv: Vec<String> = ["wekaauthcli", "fs", "create", name, group, &params.total_capacity]
-            .map(String::from)
-            .to_vec();
+    pub async fn create_filesystem(
+        &self,
+        name: &str,
+        group: &str,
+        params: &FsParams,
+    ) -> Result<(), WekaError> {
+        let mut argv: Vec<String> =
+            ["wekaauthcli", "fs", "create", name, group, &params.total_capacity]
+                .map(String::from)
+                .to_vec();
         if params.thin_provisioning {
             argv.extend([
                 "--thin-provision-max-ssd".to_string(),

@@ -95,7 +95,10 @@ mod tests {
             expand(&strings(&["10.0.0.1-3", "10.0.1.9", "10.0.2.1-10.0.2.2"])).unwrap(),
             strings(&["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.9", "10.0.2.1", "10.0.2.2"])
         );
-        assert_eq!(expand(&strings(&["fd00::1-fd00::2"])).unwrap(), strings(&["fd00::1", "fd00::2"]));
+        assert_eq!(
+            expand(&strings(&["fd00::1-fd00::2"])).unwrap(),
+            strings(&["fd00::1", "fd00::2"])
+        );
         assert!(expand(&strings(&["10.0.0.5-3"])).is_err());
         assert!(expand(&strings(&["nope"])).is_err());
     }
@@ -103,7 +106,10 @@ mod tests {
     #[test]
     fn consecutive_ips_aggregate_into_short_ranges() {
         let ips = strings(&["10.0.0.3", "10.0.0.1", "10.0.0.2", "10.0.0.9", "fd00::1", "fd00::2"]);
-        assert_eq!(aggregate(&ips).unwrap(), strings(&["10.0.0.1-3", "10.0.0.9", "fd00::1-fd00::2"]));
+        assert_eq!(
+            aggregate(&ips).unwrap(),
+            strings(&["10.0.0.1-3", "10.0.0.9", "fd00::1-fd00::2"])
+        );
         assert_eq!(aggregate(&[]).unwrap(), Vec::<String>::new());
         let across = strings(&["10.0.0.255", "10.0.1.0"]);
         assert_eq!(aggregate(&across).unwrap(), strings(&["10.0.0.255-10.0.1.0"]));

@@ -5,8 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
-use kube::api::{Api, AttachParams};
 use kube::Client;
+use kube::api::{Api, AttachParams};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::exec::{ExecError, ExecOutput, ExecTarget, PodExec};
@@ -33,8 +33,7 @@ impl KubePodExec {
         let mut process =
             pods.exec(&target.pod, argv.to_vec(), &params).await.map_err(classify_connect)?;
         let status = process.take_status();
-        let (stdout, stderr) =
-            tokio::join!(read_all(process.stdout()), read_all(process.stderr()));
+        let (stdout, stderr) = tokio::join!(read_all(process.stdout()), read_all(process.stderr()));
         let status = match status {
             Some(status) => status.await,
             None => None,
@@ -94,7 +93,9 @@ fn exit_code(status: Option<Status>) -> Result<i32, ExecError> {
 /// Errors before streaming starts: the API server's answer to the upgrade request.
 fn classify_connect(error: kube::Error) -> ExecError {
     match error {
-        kube::Error::Api(status) if status.code == 404 && !is_container_message(&status.message) => {
+        kube::Error::Api(status)
+            if status.code == 404 && !is_container_message(&status.message) =>
+        {
             ExecError::PodNotFound(status.message)
         }
         kube::Error::Api(status) => classify_message(status.message),

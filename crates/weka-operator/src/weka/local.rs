@@ -85,22 +85,33 @@ impl WekaCli {
     /// The cluster identity of local container `name` through the agent's JSON-RPC
     /// (`container-get-identity`); [`WekaError::NotJoined`] until it is a member. A container
     /// given join IPs asks through `wekaauthcli` at `127.0.0.1`.
-    pub async fn container_identity(&self, name: &str, has_join_ips: bool) -> Result<ClusterIdentity, WekaError> {
+    pub async fn container_identity(
+        &self,
+        name: &str,
+        has_join_ips: bool,
+    ) -> Result<ClusterIdentity, WekaError> {
         let agent_port = "$(cat /opt/weka/k8s-runtime/vars/agent_port)";
-        let (cli, host) = if has_join_ips { ("wekaauthcli", "127.0.0.1") } else { ("weka", "localhost") };
+        let (cli, host) =
+            if has_join_ips { ("wekaauthcli", "127.0.0.1") } else { ("weka", "localhost") };
         let script = format!(
             "{cli} local run wapi -H {host}:{agent_port}/jrpc -W container-get-identity --container-name {name} --json"
         );
         let cmd = Command::script("local run wapi", script).with_timeout(IDENTITY_TIMEOUT);
         let out = self.run(&cmd).await?;
         let reply: IdentityReply = parse_json(&cmd, &out.stdout)?;
-        let not_joined = |reason: &str| WekaError::NotJoined { container: name.to_string(), reason: reason.to_string() };
+        let not_joined = |reason: &str| WekaError::NotJoined {
+            container: name.to_string(),
+            reason: reason.to_string(),
+        };
         if let (false, Some(exception)) = (reply.has_value, &reply.exception) {
             return Err(not_joined(exception));
         }
-        let value = reply.value.ok_or_else(|| not_joined("container-get-identity returned no value"))?;
+        let value =
+            reply.value.ok_or_else(|| not_joined("container-get-identity returned no value"))?;
         match value.host_id {
-            Some(id) if !value.cluster_guid.is_empty() && value.cluster_guid != ZERO_GUID && id >= 0 => {
+            Some(id)
+                if !value.cluster_guid.is_empty() && value.cluster_guid != ZERO_GUID && id >= 0 =>
+            {
                 Ok(ClusterIdentity { cluster_guid: value.cluster_guid, container_id: id })
             }
             _ => Err(not_joined("the container is not part of the cluster yet")),
@@ -126,7 +137,8 @@ impl WekaCli {
 
     /// For a container stuck in STEM: stage `join_ips` (`ip:port`), apply, restart.
     pub async fn rejoin_with_ips(&self, join_ips: &[String]) -> Result<(), WekaError> {
-        let mut argv: Vec<String> = ["weka", "local", "resources", "join-ips"].map(String::from).to_vec();
+        let mut argv: Vec<String> =
+            ["weka", "local", "resources", "join-ips"].map(String::from).to_vec();
         argv.extend(join_ips.iter().cloned());
         self.run(&Command::argv("local resources join-ips", argv)).await?;
         let apply = ["weka", "local", "resources", "apply", "-f"];

@@ -5,7 +5,7 @@
 //!   exit code or an [`ExecError`]); [`kube_exec`] implements it over `pods/exec`.
 //! - [`WekaCli`] (`cli.rs`): one pod's CLI. Each operation the operator performs is one method,
 //!   in the file of its area (`status`, `cluster`, `cloud`, `containers`, `drives`, `users`,
-//!   `s3`, `nfs`, `fs`, `local`, `files`, `telemetry`, `upgrade`). A method builds exactly
+//!   `s3`, `nfs`, `fs`, `local`, `files`, `telemetry`, `upgrade`, `dist`). A method builds exactly
 //!   upstream's command line (argv, or a `bash -ce` script; `wekaauthcli` or plain `weka` as
 //!   upstream does), parses JSON into typed structs and classifies failures into
 //!   [`WekaError`], applying upstream's stderr idempotency rules.
@@ -20,6 +20,7 @@ pub mod cloud;
 pub mod cluster;
 pub mod command;
 pub mod containers;
+pub mod dist;
 pub mod drives;
 mod error;
 pub mod exec;

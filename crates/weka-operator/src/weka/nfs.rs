@@ -7,7 +7,7 @@ use super::command::Command;
 use super::error::WekaError;
 use super::ip_ranges;
 use super::json::{host_id, nullable};
-use super::shell::single_quoted;
+use super::shell::word;
 
 /// The interface group the operator creates and manages.
 pub const NFS_INTERFACE_GROUP: &str = "MgmtInterfaceGroup";
@@ -98,14 +98,18 @@ impl WekaCli {
     /// `wekaauthcli nfs interface-group add <name> NFS --subnet 0.0.0.0`;
     /// [`WekaError::AlreadyExists`] when it exists.
     pub async fn create_nfs_interface_group(&self, name: &str) -> Result<(), WekaError> {
-        let argv = ["wekaauthcli", "nfs", "interface-group", "add", name, "NFS", "--subnet", "0.0.0.0"];
+        let argv =
+            ["wekaauthcli", "nfs", "interface-group", "add", name, "NFS", "--subnet", "0.0.0.0"];
         let cmd = Command::argv("nfs interface-group add", argv);
         self.run_creating(&cmd, "already exists", format!("NFS interface group {name}")).await
     }
 
     /// `weka nfs interface-group --name <name> --json`; [`WekaError::NotFound`] on an empty
     /// list.
-    pub async fn get_nfs_interface_group(&self, name: &str) -> Result<NfsInterfaceGroup, WekaError> {
+    pub async fn get_nfs_interface_group(
+        &self,
+        name: &str,
+    ) -> Result<NfsInterfaceGroup, WekaError> {
         let argv = ["weka", "nfs", "interface-group", "--name", name, "--json"];
         let groups: Vec<NfsInterfaceGroup> =
             self.run_json(&Command::argv("nfs interface-group", argv)).await?;
@@ -117,19 +121,33 @@ impl WekaCli {
 
     /// Makes the group's IPs exactly `target_ranges`: missing IPs are added (as ranges) before
     /// extra ones are removed, so service never drops to no IPs.
-    pub async fn ensure_nfs_ip_ranges(&self, group: &str, target_ranges: &[String]) -> Result<(), WekaError> {
+    pub async fn ensure_nfs_ip_ranges(
+        &self,
+        group: &str,
+        target_ranges: &[String],
+    ) -> Result<(), WekaError> {
         let current = self.get_nfs_interface_group(group).await?.ips;
         let target = ip_ranges::expand(target_ranges).map_err(WekaError::InvalidInput)?;
-        let to_add: Vec<String> = target.iter().filter(|ip| !current.contains(ip)).cloned().collect();
+        let to_add: Vec<String> =
+            target.iter().filter(|ip| !current.contains(ip)).cloned().collect();
         let to_remove: Vec<String> =
             current.iter().filter(|ip| !target.contains(ip)).cloned().collect();
         for range in ip_ranges::aggregate(&to_add).map_err(WekaError::InvalidInput)? {
-            let argv = ["wekaauthcli", "nfs", "interface-group", "ip-range", "add", group, range.as_str()];
+            let argv =
+                ["wekaauthcli", "nfs", "interface-group", "ip-range", "add", group, range.as_str()];
             self.run(&Command::argv("nfs interface-group ip-range add", argv)).await?;
         }
         for range in ip_ranges::aggregate(&to_remove).map_err(WekaError::InvalidInput)? {
-            let argv =
-                ["weka", "nfs", "interface-group", "ip-range", "remove", group, range.as_str(), "-f"];
+            let argv = [
+                "weka",
+                "nfs",
+                "interface-group",
+                "ip-range",
+                "remove",
+                group,
+                range.as_str(),
+                "-f",
+            ];
             self.run(&Command::argv("nfs interface-group ip-range remove", argv)).await?;
         }
         Ok(())
@@ -155,13 +173,25 @@ impl WekaCli {
             .collect();
         let id = container_id.to_string();
         for interface in interfaces.iter().filter(|i| !current.contains(i)) {
-            let argv = ["wekaauthcli", "nfs", "interface-group", "port", "add", group, id.as_str(), interface];
+            let argv = [
+                "wekaauthcli",
+                "nfs",
+                "interface-group",
+                "port",
+                "add",
+                group,
+                id.as_str(),
+                interface,
+            ];
             let cmd = Command::argv("nfs interface-group port add", argv);
             let out = self.exec(&cmd).await?;
-            if out.exit_code == 0 || out.stderr.contains(&format!("port {interface} is already part of group")) {
+            if out.exit_code == 0
+                || out.stderr.contains(&format!("port {interface} is already part of group"))
+            {
                 continue;
             }
-            if out.stderr.contains("host can't be added more than once to the same interface group") {
+            if out.stderr.contains("host can't be added more than once to the same interface group")
+            {
                 return Err(WekaError::InterfaceGroupConflict {
                     group: group.to_string(),
                     container_id,
@@ -171,8 +201,17 @@ impl WekaCli {
             return Err(failed(&cmd, &out));
         }
         for interface in current.iter().filter(|i| !interfaces.contains(i)) {
-            let argv =
-                ["wekaauthcli", "nfs", "interface-group", "port", "delete", "-f", group, id.as_str(), interface];
+            let argv = [
+                "wekaauthcli",
+                "nfs",
+                "interface-group",
+                "port",
+                "delete",
+                "-f",
+                group,
+                id.as_str(),
+                interface,
+            ];
             let cmd = Command::argv("nfs interface-group port delete", argv);
             self.run_accepting(&cmd, |stderr| stderr.contains("is not part of group")).await?;
         }
@@ -185,20 +224,8 @@ impl WekaCli {
         if ip.is_empty() {
             return Err(WekaError::InvalidInput("the IP address is empty".to_string()));
         }
-        let script = format!(
-            "ip route show | grep -w {} | head -1 | awk '{{print $5}}'",
-            single_quoted_if_needed(ip)
-        );
+        let script = format!("ip route show | grep -w {} | head -1 | awk '{{print $5}}'", word(ip));
         let out = self.run(&Command::script("ip route show", script)).await?;
         Ok(out.stdout.trim().to_string())
-    }
-}
-
-/// IPs go in bare, as upstream writes them; anything else is quoted.
-fn single_quoted_if_needed(value: &str) -> String {
-    if value.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':') {
-        value.to_string()
-    } else {
-        single_quoted(value)
     }
 }

@@ -43,7 +43,8 @@ pub struct S3ClusterParams {
 impl WekaCli {
     /// `wekaauthcli s3 cluster --json`.
     pub async fn get_s3_cluster(&self) -> Result<S3Cluster, WekaError> {
-        self.run_json(&Command::argv("s3 cluster", ["wekaauthcli", "s3", "cluster", "--json"])).await
+        self.run_json(&Command::argv("s3 cluster", ["wekaauthcli", "s3", "cluster", "--json"]))
+            .await
     }
 
     /// `wekaauthcli s3 cluster create default .config_fs --port .. --envoy-admin-port ..
@@ -51,9 +52,10 @@ impl WekaCli {
     /// exists.
     pub async fn create_s3_cluster(&self, params: &S3ClusterParams) -> Result<(), WekaError> {
         let ids: Vec<String> = params.container_ids.iter().map(i64::to_string).collect();
-        let mut argv: Vec<String> = ["wekaauthcli", "s3", "cluster", "create", "default", ".config_fs"]
-            .map(String::from)
-            .to_vec();
+        let mut argv: Vec<String> =
+            ["wekaauthcli", "s3", "cluster", "create", "default", ".config_fs"]
+                .map(String::from)
+                .to_vec();
         argv.extend([
             "--port".to_string(),
             params.envoy_port.to_string(),

@@ -6,6 +6,14 @@ pub fn single_quoted(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
+/// `value` as one shell word: bare when it has only characters the shell leaves alone (as
+/// upstream writes it), single-quoted otherwise.
+pub fn word(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.,:/@%+=".contains(c));
+    if plain { value.to_string() } else { single_quoted(value) }
+}
+
 /// `value` for use between double quotes: `\`, `"`, `$` and backquote escaped.
 pub fn in_double_quotes(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -27,6 +35,9 @@ mod tests {
         assert_eq!(single_quoted("https://vault:8200"), "'https://vault:8200'");
         assert_eq!(single_quoted("it's"), r"'it'\''s'");
         assert_eq!(in_double_quotes("drive added"), "drive added");
+        assert_eq!(word("Op3rator-Passw0rd"), "Op3rator-Passw0rd");
+        assert_eq!(word("a b$c"), "'a b$c'");
+        assert_eq!(word(""), "''");
         assert_eq!(in_double_quotes(r#"a "b" $c `d`"#), r#"a \"b\" \$c \`d\`"#);
     }
 }

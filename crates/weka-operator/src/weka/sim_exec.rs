@@ -26,10 +26,31 @@ pub struct Call {
 
 type Reply = Result<ExecOutput, ExecError>;
 
+/// Which execs a canned reply answers.
+enum Matcher {
+    Argv(Vec<String>),
+    /// A `bash -c`/`-ce` script starting with this.
+    ScriptPrefix(String),
+}
+
+impl Matcher {
+    fn matches(&self, argv: &[String]) -> bool {
+        match self {
+            Matcher::Argv(exact) => exact == argv,
+            Matcher::ScriptPrefix(prefix) => match argv {
+                [bash, flag, script] => {
+                    bash == "bash" && flag.starts_with("-c") && script.starts_with(prefix.as_str())
+                }
+                _ => false,
+            },
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     calls: Vec<Call>,
-    replies: Vec<(Vec<String>, Reply)>,
+    replies: Vec<(Matcher, Reply)>,
     gone_pods: BTreeSet<String>,
     credentials: Option<(String, String)>,
 }
@@ -61,7 +82,12 @@ impl SimExec {
     /// Answers execs of exactly this argv with `reply` (the latest registration wins).
     pub fn reply(&self, argv: &[&str], reply: Reply) {
         let argv = argv.iter().map(|s| s.to_string()).collect();
-        self.state().replies.push((argv, reply));
+        self.state().replies.push((Matcher::Argv(argv), reply));
+    }
+
+    /// Answers every `bash -c`/`-ce` script starting with `prefix`.
+    pub fn reply_script_prefix(&self, prefix: &str, reply: Reply) {
+        self.state().replies.push((Matcher::ScriptPrefix(prefix.to_string()), reply));
     }
 
     /// As [`SimExec::reply`] for `bash -ce <script>`.
@@ -114,11 +140,15 @@ impl PodExec for SimExec {
         let (canned, gone) = {
             let mut state = self.state();
             state.calls.push(call);
-            let canned = state.replies.iter().rev().find(|(a, _)| a == argv).map(|(_, r)| r.clone());
+            let canned =
+                state.replies.iter().rev().find(|(m, _)| m.matches(argv)).map(|(_, r)| r.clone());
             (canned, state.gone_pods.contains(&target.pod))
         };
         if gone {
-            return Err(ExecError::ContainerNotFound(format!("container not found (\"{}\")", target.container)));
+            return Err(ExecError::ContainerNotFound(format!(
+                "container not found (\"{}\")",
+                target.container
+            )));
         }
         if let Some(reply) = canned {
             return reply;

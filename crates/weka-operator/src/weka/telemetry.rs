@@ -64,7 +64,8 @@ pub struct SplunkSecrets<'a> {
 impl WekaCli {
     /// Stops WEKA from provisioning its own telemetry container.
     pub async fn disable_auto_start_telemetry_container(&self) -> Result<(), WekaError> {
-        let script = "weka debug override add --key auto_start_telemetry_container --value false --force";
+        let script =
+            "weka debug override add --key auto_start_telemetry_container --value false --force";
         self.run_accepting(&Command::script("debug override add", script), |stderr| {
             stderr.contains("already exists") || stderr.contains("already set")
         })
@@ -133,7 +134,8 @@ impl WekaCli {
     ) -> Result<(), WekaError> {
         let head = format!("weka telemetry exports update splunk {}", numeric_id(id));
         let run = async |files: &SecretFiles| {
-            let cmd = Command::shell("telemetry exports update", splunk_command(&head, export, files));
+            let cmd =
+                Command::shell("telemetry exports update", splunk_command(&head, export, files));
             self.run(&cmd).await.map(drop)
         };
         self.with_secret_files(secrets, run).await
@@ -204,7 +206,8 @@ impl WekaCli {
         let path = format!("/tmp/{prefix}-{nanos}");
         let encoded = BASE64.encode(content);
         let script = format!("printf '%s' '{encoded}' | base64 -d > {path}");
-        let cmd = Command::shell("write secret file", script).with_secret(encoded).with_secret(content);
+        let cmd =
+            Command::shell("write secret file", script).with_secret(encoded).with_secret(content);
         self.run(&cmd).await?;
         Ok(path)
     }

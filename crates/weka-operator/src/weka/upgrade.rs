@@ -45,8 +45,15 @@ impl UpgradePhase {
 
 impl WekaCli {
     /// Starts `phase` towards `target_version` unless it is already the current phase.
-    pub async fn start_upgrade_phase(&self, phase: UpgradePhase, target_version: &str) -> Result<(), WekaError> {
-        let cmd = Command::script("debug jrpc upgrade_phase_start", upgrade_phase_script(phase, target_version));
+    pub async fn start_upgrade_phase(
+        &self,
+        phase: UpgradePhase,
+        target_version: &str,
+    ) -> Result<(), WekaError> {
+        let cmd = Command::script(
+            "debug jrpc upgrade_phase_start",
+            upgrade_phase_script(phase, target_version),
+        );
         self.run(&cmd).await.map(drop)
     }
 
@@ -59,7 +66,8 @@ impl WekaCli {
 
 /// Upstream's two guarded lines (the drive phase's second line has two spaces after `||`).
 pub(super) fn upgrade_phase_script(phase: UpgradePhase, target_version: &str) -> String {
-    let guard = format!("wekaauthcli status --json | grep upgrade_phase | grep -i {}", phase.marker());
+    let guard =
+        format!("wekaauthcli status --json | grep upgrade_phase | grep -i {}", phase.marker());
     let gap = if phase == UpgradePhase::Drive { "  " } else { " " };
     format!(
         "\n{guard} || wekaauthcli debug jrpc {}\n{guard} ||{gap}wekaauthcli debug jrpc upgrade_phase_start target_phase_type={} target_version_name={target_version}\n",
@@ -68,5 +76,4 @@ pub(super) fn upgrade_phase_script(phase: UpgradePhase, target_version: &str) ->
     )
 }
 
-pub(super) const FINALIZE_UPGRADE_SCRIPT: &str =
-    "\nwekaauthcli debug jrpc upgrade_phase_finish\nwekaauthcli debug jrpc unprepare_leader_for_upgrade\n";
+pub(super) const FINALIZE_UPGRADE_SCRIPT: &str = "\nwekaauthcli debug jrpc upgrade_phase_finish\nwekaauthcli debug jrpc unprepare_leader_for_upgrade\n";

@@ -1,5 +1,6 @@
 //! WEKA users: list, ensure present, ensure absent, change a password. Every command here is
-//! sensitive; passwords never reach logs or errors.
+//! sensitive; passwords never reach logs or errors. Values go into the scripts bare, as
+//! upstream writes them, unless they hold characters the shell would interpret.
 
 use serde::Deserialize;
 
@@ -7,6 +8,7 @@ use super::cli::WekaCli;
 use super::command::Command;
 use super::error::WekaError;
 use super::json::nullable;
+use super::shell::word;
 
 /// One row of `wekaauthcli user -J` (upstream reads only the name).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -25,11 +27,17 @@ impl WekaCli {
     }
 
     /// Adds the user unless listed: `wekaauthcli user add <username> <role> <password>`.
-    pub async fn ensure_user(&self, username: &str, password: &str, role: &str) -> Result<(), WekaError> {
+    pub async fn ensure_user(
+        &self,
+        username: &str,
+        password: &str,
+        role: &str,
+    ) -> Result<(), WekaError> {
         if self.list_users().await?.iter().any(|u| u.username == username) {
             return Ok(());
         }
-        let script = format!("wekaauthcli user add {username} {role} {password}");
+        let script =
+            format!("wekaauthcli user add {} {} {}", word(username), word(role), word(password));
         let cmd = Command::script("user add", script).with_secret(password);
         self.run(&cmd).await.map(drop)
     }
@@ -39,7 +47,7 @@ impl WekaCli {
         if !self.list_users().await?.iter().any(|u| u.username == username) {
             return Ok(());
         }
-        let script = format!("wekaauthcli user delete {username}");
+        let script = format!("wekaauthcli user delete {}", word(username));
         self.run(&Command::script("user delete", script).sensitive()).await.map(drop)
     }
 
@@ -52,8 +60,9 @@ impl WekaCli {
         current_password: &str,
         new_password: &str,
     ) -> Result<(), WekaError> {
+        let (username, current, new) = (word(username), word(current_password), word(new_password));
         let script = format!(
-            "WEKA_USERNAME={username} WEKA_PASSWORD={current_password} weka user passwd {new_password} --username {username} --current-password {current_password}"
+            "WEKA_USERNAME={username} WEKA_PASSWORD={current} weka user passwd {new} --username {username} --current-password {current}"
         );
         let cmd = Command::shell("user passwd", script)
             .with_secret(current_password)

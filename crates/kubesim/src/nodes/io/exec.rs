@@ -32,9 +32,16 @@ const CLOSE: u8 = 255;
 /// Without v5's close signal, stdin is taken as complete after this long without data.
 const STDIN_IDLE: Duration = Duration::from_millis(200);
 
-pub async fn serve(nodes: Option<Arc<Nodes>>, pod: Pod, mut parts: Parts, query: QueryParams) -> Response {
+pub async fn serve(
+    nodes: Option<Arc<Nodes>>,
+    pod: Pod,
+    mut parts: Parts,
+    query: QueryParams,
+) -> Response {
     let name = pod.metadata.name.clone().unwrap_or_default();
-    if let Some(phase @ ("Succeeded" | "Failed")) = pod.status.as_ref().and_then(|s| s.phase.as_deref()) {
+    if let Some(phase @ ("Succeeded" | "Failed")) =
+        pod.status.as_ref().and_then(|s| s.phase.as_deref())
+    {
         return bad_request(&format!(
             "cannot exec into a container in a completed pod; current phase is {phase}"
         ));
@@ -103,7 +110,10 @@ async fn read_stdin(socket: &mut WebSocket, v5: bool) -> Option<Vec<u8>> {
     }
 }
 
-fn exit_status(argv: &[String], output: &Result<CommandOutput, shell::ExecError>) -> serde_json::Value {
+fn exit_status(
+    argv: &[String],
+    output: &Result<CommandOutput, shell::ExecError>,
+) -> serde_json::Value {
     match output {
         Ok(out) if out.code == 0 => json!({"metadata": {}, "status": "Success"}),
         Ok(out) => json!({
@@ -130,10 +140,8 @@ async fn session(
     argv: Vec<String>,
     want_stdin: bool,
 ) {
-    let v5 = socket
-        .protocol()
-        .and_then(|p| p.to_str().ok())
-        .is_some_and(|p| p == "v5.channel.k8s.io");
+    let v5 =
+        socket.protocol().and_then(|p| p.to_str().ok()).is_some_and(|p| p == "v5.channel.k8s.io");
     let stdin = if want_stdin {
         match read_stdin(&mut socket, v5).await {
             Some(data) => data,
@@ -167,9 +175,6 @@ async fn session(
     let status = exit_status(&argv, &output);
     let _ = socket.send(frame(ERROR, status.to_string().as_bytes())).await;
     // A normal closure (1000): kubectl takes any other close as a broken stream.
-    let close = CloseFrame {
-        code: 1000,
-        reason: "".into(),
-    };
+    let close = CloseFrame { code: 1000, reason: "".into() };
     let _ = socket.send(Message::Close(Some(close))).await;
 }

@@ -49,13 +49,10 @@ pub async fn serve(nodes: Option<Arc<Nodes>>, pod: Pod, query: QueryParams) -> R
         slot.logs.clone()
     };
     let tail = query.get("tailLines").and_then(|t| t.parse::<usize>().ok());
-    let since = query
-        .get("sinceSeconds")
-        .and_then(|s| s.parse::<i64>().ok())
-        .map(|s| {
-            let clock_now = buffer.lines_from(0).last().map(|l| l.time);
-            (s, clock_now)
-        });
+    let since = query.get("sinceSeconds").and_then(|s| s.parse::<i64>().ok()).map(|s| {
+        let clock_now = buffer.lines_from(0).last().map(|l| l.time);
+        (s, clock_now)
+    });
     let timestamps = query.flag("timestamps");
     let limit = query.get("limitBytes").and_then(|l| l.parse::<usize>().ok());
     let start = buffer.tail_start(tail);

@@ -48,13 +48,24 @@ pub async fn api_hook(
 }
 
 /// Serves `sub` (`exec` or `log`) for `pod`; `None` if `sub` is not one of those.
-pub async fn serve(nodes: Option<Arc<Nodes>>, pod: serde_json::Value, sub: &str, parts: Parts) -> Option<Response> {
+pub async fn serve(
+    nodes: Option<Arc<Nodes>>,
+    pod: serde_json::Value,
+    sub: &str,
+    parts: Parts,
+) -> Option<Response> {
     if !matches!(sub, "exec" | "log") {
         return None;
     }
     let pod: Pod = match serde_json::from_value(pod) {
         Ok(p) => p,
-        Err(e) => return Some(status_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", &e.to_string())),
+        Err(e) => {
+            return Some(status_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                &e.to_string(),
+            ));
+        }
     };
     let query = QueryParams::parse(parts.uri.query());
     Some(match sub {
@@ -107,7 +118,8 @@ fn pick_container(pod: &Pod, asked: Option<&str>) -> Result<String, Response> {
     let spec = pod.spec.clone().unwrap_or_default();
     let name = pod.metadata.name.clone().unwrap_or_default();
     let mains: Vec<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
-    let inits: Vec<String> = spec.init_containers.iter().flatten().map(|c| c.name.clone()).collect();
+    let inits: Vec<String> =
+        spec.init_containers.iter().flatten().map(|c| c.name.clone()).collect();
     match asked.filter(|a| !a.is_empty()) {
         Some(c) if mains.iter().chain(inits.iter()).any(|n| n == c) => Ok(c.to_string()),
         Some(c) => Err(bad_request(&format!("container {c} is not valid for pod {name}"))),
@@ -126,17 +138,19 @@ fn pick_container(pod: &Pod, asked: Option<&str>) -> Result<String, Response> {
 }
 
 /// The kubelet-side runtime of the pod and the slot of a container.
-fn locate(nodes: Option<&Nodes>, pod: &Pod, container: &str) -> Result<(Arc<PodRuntime>, Slot), Response> {
+fn locate(
+    nodes: Option<&Nodes>,
+    pod: &Pod,
+    container: &str,
+) -> Result<(Arc<PodRuntime>, Slot), Response> {
     let name = pod.metadata.name.clone().unwrap_or_default();
     let node = pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|n| !n.is_empty());
     let Some(node) = node else {
         return Err(bad_request(&format!("pod {name} does not have a host assigned")));
     };
     let uid = pod.metadata.uid.clone().unwrap_or_default();
-    let runtime = nodes
-        .and_then(|n| n.kubelet(&node))
-        .and_then(|k| k.pod(&uid))
-        .ok_or_else(|| {
+    let runtime =
+        nodes.and_then(|n| n.kubelet(&node)).and_then(|k| k.pod(&uid)).ok_or_else(|| {
             bad_request(&format!(
                 "container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating"
             ))

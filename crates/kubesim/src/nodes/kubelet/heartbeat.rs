@@ -80,9 +80,7 @@ async fn post_ready(kubelet: &Kubelet) -> Result<(), kube::Error> {
     }
     let conditions = node_conditions(true, &Time(kubelet.shared.clock.now()));
     let patch = json!({"status": {"conditions": conditions}});
-    api.patch_status(&kubelet.name, &PatchParams::default(), &Patch::Merge(patch))
-        .await
-        .map(|_| ())
+    api.patch_status(&kubelet.name, &PatchParams::default(), &Patch::Merge(patch)).await.map(|_| ())
 }
 
 /// The heartbeat loop; runs until the kubelet stops.

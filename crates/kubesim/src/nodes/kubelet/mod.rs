@@ -69,7 +69,10 @@ pub struct Kubelet {
 
 impl Kubelet {
     /// Registers the node and starts heartbeats and the pod loop.
-    pub async fn start(config: NodeConfig, shared: Arc<Shared>) -> Result<Arc<Kubelet>, KubeletError> {
+    pub async fn start(
+        config: NodeConfig,
+        shared: Arc<Shared>,
+    ) -> Result<Arc<Kubelet>, KubeletError> {
         let client = shared.endpoint.client(KUBELET_AGENT)?;
         let recorder = Recorder::new(
             client.clone(),
@@ -93,10 +96,7 @@ impl Kubelet {
         });
         heartbeat::register(&kubelet)
             .await
-            .map_err(|source| KubeletError::Register {
-                node: kubelet.name.clone(),
-                source,
-            })?;
+            .map_err(|source| KubeletError::Register { node: kubelet.name.clone(), source })?;
         let beat = tokio::spawn(heartbeat::run(kubelet.clone()));
         let pods = tokio::spawn(pod_loop(kubelet.clone()));
         kubelet.lock_tasks().extend([beat, pods]);
@@ -181,13 +181,10 @@ impl Kubelet {
             commands_tx,
         ));
         let (updates, updates_rx) = watch::channel(pod.clone());
-        let worker = pod_worker::Worker::new(self.clone(), pod, updates_rx, runtime.clone(), commands_rx);
+        let worker =
+            pod_worker::Worker::new(self.clone(), pod, updates_rx, runtime.clone(), commands_rx);
         let task = tokio::spawn(worker.run());
-        pods.insert(uid, PodEntry {
-            runtime,
-            updates,
-            task,
-        });
+        pods.insert(uid, PodEntry { runtime, updates, task });
     }
 
     /// The pod left the API server (or never was): its worker ends without API calls.
@@ -198,10 +195,7 @@ impl Kubelet {
 
     /// Called by a worker when it is done with its pod.
     fn finished(&self, uid: &str) {
-        self.done
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(uid.to_string());
+        self.done.lock().unwrap_or_else(|p| p.into_inner()).insert(uid.to_string());
         self.lock_pods().remove(uid);
     }
 }

@@ -18,7 +18,9 @@ use super::Kubelet;
 use super::runtime::{Command, PodRuntime, Slot};
 use super::status::{ContainerRecord, PodRecord, State, pod_status};
 use super::volumes::{self, PodVolumes, Sources};
-use crate::nodes::behaviour::{ContainerBehaviour, ContainerCtx, ContainerInfo, Fs, LogBuffer, Signal, shell};
+use crate::nodes::behaviour::{
+    ContainerBehaviour, ContainerCtx, ContainerInfo, Fs, LogBuffer, Signal, shell,
+};
 use crate::nodes::images::{PullError, fake_digest};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -37,6 +39,7 @@ enum Kind {
 enum Event {
     Exited { idx: usize, generation: u64, code: i32 },
     Ready { idx: usize, generation: u64, ready: bool },
+    Probe { idx: usize, generation: u64, liveness: bool, ok: bool },
     RestartDue { idx: usize, generation: u64 },
     Retry { idx: usize },
     GraceExpired,
@@ -46,13 +49,21 @@ struct Instance {
     ctx: ContainerCtx,
     task: JoinHandle<()>,
     ready_task: JoinHandle<()>,
+    probes: Vec<JoinHandle<()>>,
     started_at: Timestamp,
+    /// What the behaviour says, and what the readiness probe says (None: no probe).
+    behaviour_ready: bool,
+    probe_ready: Option<bool>,
+    liveness_failures: i32,
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
         self.task.abort();
         self.ready_task.abort();
+        for probe in &self.probes {
+            probe.abort();
+        }
     }
 }
 
@@ -201,11 +212,13 @@ impl Worker {
         let already_over = self.terminal_from_api();
         if already_over {
             self.observe_only = true;
-            self.final_phase = Some(if self.pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded") {
-                "Succeeded"
-            } else {
-                "Failed"
-            });
+            self.final_phase = Some(
+                if self.pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded") {
+                    "Succeeded"
+                } else {
+                    "Failed"
+                },
+            );
         } else if !self.deleting() {
             self.prepare().await;
             self.advance();
@@ -286,17 +299,20 @@ impl Worker {
         let host_ip = self.kubelet.config.internal_ip.clone();
         let host_network = self.pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false);
         self.record.host_ip = host_ip.clone();
-        self.record.pod_ip = if host_network {
-            host_ip.clone()
-        } else {
-            self.kubelet.allocate_ip()
-        };
+        self.record.pod_ip =
+            if host_network { host_ip.clone() } else { self.kubelet.allocate_ip() };
         self.record.start_time = Some(self.kubelet.shared.clock.now());
         let namespace = self.pod.metadata.namespace.clone().unwrap_or_default();
         let client = self.kubelet.client.clone();
         let mut sources = Sources::new(&client, &namespace);
-        self.volumes =
-            volumes::prepare(&self.pod, &self.kubelet.host, &mut sources, &self.record.pod_ip, &host_ip).await;
+        self.volumes = volumes::prepare(
+            &self.pod,
+            &self.kubelet.host,
+            &mut sources,
+            &self.record.pod_ip,
+            &host_ip,
+        )
+        .await;
         for idx in 0..self.slots.len() {
             self.prepare_container(idx, &mut sources).await;
         }
@@ -346,7 +362,8 @@ impl Worker {
                     "Failed",
                     format!("Failed to pull image \"{image}\": {error}"),
                 );
-                let delay = FIRST_BACKOFF * 2u32.saturating_pow(slot.failures.saturating_sub(1).min(5));
+                let delay =
+                    FIRST_BACKOFF * 2u32.saturating_pow(slot.failures.saturating_sub(1).min(5));
                 self.retry_after(idx, delay.min(MAX_BACKOFF));
                 return;
             }
@@ -359,8 +376,15 @@ impl Worker {
             }
             Err(message) => {
                 slot.blocked = true;
-                slot.record.state = State::waiting("CreateContainerConfigError", Some(message.clone()));
-                recorder.pod_event_in(&pod, field, "Warning", "Failed", format!("Error: {message}"));
+                slot.record.state =
+                    State::waiting("CreateContainerConfigError", Some(message.clone()));
+                recorder.pod_event_in(
+                    &pod,
+                    field,
+                    "Warning",
+                    "Failed",
+                    format!("Error: {message}"),
+                );
                 self.retry_after(idx, FIRST_BACKOFF);
             }
         }
@@ -424,11 +448,9 @@ impl Worker {
                 }
             }
         }
-        let mains_over = self
-            .slots
-            .iter()
-            .filter(|s| s.kind == Kind::Main)
-            .all(|s| s.instance.is_none() && !s.pending_restart && s.record.state.exit_code().is_some());
+        let mains_over = self.slots.iter().filter(|s| s.kind == Kind::Main).all(|s| {
+            s.instance.is_none() && !s.pending_restart && s.record.state.exit_code().is_some()
+        });
         if mains_over {
             // Sidecars stop once the containers are done.
             for slot in self.slots.iter_mut().filter(|s| s.kind == Kind::Sidecar) {
@@ -483,11 +505,41 @@ impl Worker {
                 }
             }
         });
+        let readiness = slot.container.readiness_probe.clone();
+        let liveness = slot.container.liveness_probe.clone();
+        let mut probes = Vec::new();
+        for (probe, is_liveness) in [(readiness.clone(), false), (liveness, true)] {
+            let Some(probe) = probe else { continue };
+            let Some(command) = probe.exec.as_ref().and_then(|e| e.command.clone()) else {
+                continue;
+            };
+            let (tx, clock, ctx) =
+                (self.tx.clone(), self.kubelet.shared.clock.clone(), ctx.clone());
+            let behaviour = slot.behaviour.clone();
+            let delay = Duration::from_secs(probe.initial_delay_seconds.unwrap_or(0).max(0) as u64);
+            let period = Duration::from_secs(probe.period_seconds.unwrap_or(10).max(1) as u64);
+            probes.push(tokio::spawn(async move {
+                clock.sleep(delay).await;
+                loop {
+                    let result = shell::exec(behaviour.as_ref(), &ctx, &command, b"").await;
+                    let ok = result.is_ok_and(|o| o.code == 0);
+                    let event = Event::Probe { idx, generation, liveness: is_liveness, ok };
+                    if tx.send(event).is_err() {
+                        return;
+                    }
+                    clock.sleep(period).await;
+                }
+            }));
+        }
         slot.instance = Some(Instance {
             ctx,
             task,
             ready_task,
+            probes,
             started_at: now,
+            behaviour_ready: false,
+            probe_ready: readiness.as_ref().map(|_| false),
+            liveness_failures: 0,
         });
         slot.record.container_id = Some(container_id());
         slot.record.state = State::Running { started_at: now };
@@ -495,8 +547,20 @@ impl Worker {
         let field = Some(format!("spec.containers{{{}}}", slot.container.name));
         let name = slot.container.name.clone();
         let recorder = self.kubelet.recorder.clone();
-        recorder.pod_event_in(&pod, field.clone(), "Normal", "Created", format!("Created container {name}"));
-        recorder.pod_event_in(&pod, field, "Normal", "Started", format!("Started container {name}"));
+        recorder.pod_event_in(
+            &pod,
+            field.clone(),
+            "Normal",
+            "Created",
+            format!("Created container {name}"),
+        );
+        recorder.pod_event_in(
+            &pod,
+            field,
+            "Normal",
+            "Started",
+            format!("Started container {name}"),
+        );
         self.publish(idx);
     }
 
@@ -509,9 +573,15 @@ impl Worker {
             }
             Event::Ready { idx, generation, ready } => {
                 let slot = &mut self.slots[idx];
-                if slot.generation == generation && slot.instance.is_some() {
-                    slot.record.ready = ready;
+                if slot.generation == generation {
+                    if let Some(instance) = slot.instance.as_mut() {
+                        instance.behaviour_ready = ready;
+                        slot.record.ready = ready && instance.probe_ready.unwrap_or(true);
+                    }
                 }
+            }
+            Event::Probe { idx, generation, liveness, ok } => {
+                self.probed(idx, generation, liveness, ok)
             }
             Event::RestartDue { idx, generation } => {
                 let slot = &mut self.slots[idx];
@@ -533,6 +603,38 @@ impl Worker {
                     }
                 }
             }
+        }
+    }
+
+    fn probed(&mut self, idx: usize, generation: u64, liveness: bool, ok: bool) {
+        let pod = self.pod.clone();
+        let slot = &mut self.slots[idx];
+        if slot.generation != generation {
+            return;
+        }
+        let Some(instance) = slot.instance.as_mut() else {
+            return;
+        };
+        if !ok {
+            let kind = if liveness { "Liveness" } else { "Readiness" };
+            self.kubelet.recorder.pod_event_in(
+                &pod,
+                Some(format!("spec.containers{{{}}}", slot.container.name)),
+                "Warning",
+                "Unhealthy",
+                format!("{kind} probe failed"),
+            );
+        }
+        if !liveness {
+            instance.probe_ready = Some(ok);
+            slot.record.ready = ok && instance.behaviour_ready;
+            return;
+        }
+        instance.liveness_failures = if ok { 0 } else { instance.liveness_failures + 1 };
+        let threshold =
+            slot.container.liveness_probe.as_ref().and_then(|p| p.failure_threshold).unwrap_or(3);
+        if instance.liveness_failures >= threshold && !self.terminating {
+            self.exited(idx, KILLED_EXIT);
         }
     }
 
@@ -586,11 +688,8 @@ impl Worker {
                 slot.backoff = Duration::ZERO;
             }
             let delay = slot.backoff;
-            slot.backoff = if delay.is_zero() {
-                FIRST_BACKOFF
-            } else {
-                (delay * 2).min(MAX_BACKOFF)
-            };
+            slot.backoff =
+                if delay.is_zero() { FIRST_BACKOFF } else { (delay * 2).min(MAX_BACKOFF) };
             slot.record.last_state = Some(slot.record.state.clone());
             if delay.is_zero() {
                 slot.record.restart_count += 1;
@@ -712,8 +811,10 @@ impl Worker {
 
     fn pod_record(&self) -> PodRecord {
         let mut record = self.record.clone();
-        record.init = self.slots.iter().filter(|s| s.kind != Kind::Main).map(|s| s.record.clone()).collect();
-        record.containers = self.slots.iter().filter(|s| s.kind == Kind::Main).map(|s| s.record.clone()).collect();
+        record.init =
+            self.slots.iter().filter(|s| s.kind != Kind::Main).map(|s| s.record.clone()).collect();
+        record.containers =
+            self.slots.iter().filter(|s| s.kind == Kind::Main).map(|s| s.record.clone()).collect();
         record
     }
 

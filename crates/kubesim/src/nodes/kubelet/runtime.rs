@@ -37,7 +37,12 @@ pub struct PodRuntime {
 }
 
 impl PodRuntime {
-    pub fn new(uid: &str, namespace: &str, name: &str, commands: mpsc::UnboundedSender<Command>) -> Self {
+    pub fn new(
+        uid: &str,
+        namespace: &str,
+        name: &str,
+        commands: mpsc::UnboundedSender<Command>,
+    ) -> Self {
         PodRuntime {
             uid: uid.into(),
             namespace: namespace.into(),
@@ -53,18 +58,11 @@ impl PodRuntime {
         if !order.iter().any(|c| c == container) {
             order.push(container.to_string());
         }
-        self.slots
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(container.to_string(), slot);
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).insert(container.to_string(), slot);
     }
 
     pub fn slot(&self, container: &str) -> Option<Slot> {
-        self.slots
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(container)
-            .cloned()
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).get(container).cloned()
     }
 
     /// Container names, init containers first, in spec order.
@@ -75,12 +73,6 @@ impl PodRuntime {
     pub fn crash(&self, container: &str, exit_code: i32) -> bool {
         let running = self.slot(container).is_some_and(|s| s.ctx.is_some());
         running
-            && self
-                .commands
-                .send(Command::Crash {
-                    container: container.into(),
-                    exit_code,
-                })
-                .is_ok()
+            && self.commands.send(Command::Crash { container: container.into(), exit_code }).is_ok()
     }
 }

@@ -32,10 +32,7 @@ pub enum State {
 
 impl State {
     pub fn waiting(reason: &str, message: Option<String>) -> Self {
-        State::Waiting {
-            reason: reason.into(),
-            message,
-        }
+        State::Waiting { reason: reason.into(), message }
     }
 
     pub fn is_running(&self) -> bool {
@@ -58,7 +55,9 @@ impl State {
                 }
                 json!({"waiting": w})
             }
-            State::Running { started_at } => json!({"running": {"startedAt": rfc3339(*started_at)}}),
+            State::Running { started_at } => {
+                json!({"running": {"startedAt": rfc3339(*started_at)}})
+            }
             State::Terminated {
                 exit_code,
                 reason,
@@ -151,9 +150,7 @@ pub struct PodRecord {
 impl PodRecord {
     /// All init containers done (sidecars running).
     pub fn initialized(&self) -> bool {
-        self.init
-            .iter()
-            .all(|c| if c.sidecar { c.state.is_running() } else { c.succeeded() })
+        self.init.iter().all(|c| if c.sidecar { c.state.is_running() } else { c.succeeded() })
     }
 
     pub fn phase(&self, restart_policy: &str) -> &'static str {
@@ -165,18 +162,11 @@ impl PodRecord {
                 .init
                 .iter()
                 .any(|c| !c.sidecar && matches!(c.state.exit_code(), Some(code) if code != 0));
-            return if init_failed && restart_policy == "Never" {
-                "Failed"
-            } else {
-                "Pending"
-            };
+            return if init_failed && restart_policy == "Never" { "Failed" } else { "Pending" };
         }
         let running = self.containers.iter().filter(|c| c.state.is_running()).count();
-        let waiting: Vec<_> = self
-            .containers
-            .iter()
-            .filter(|c| matches!(c.state, State::Waiting { .. }))
-            .collect();
+        let waiting: Vec<_> =
+            self.containers.iter().filter(|c| matches!(c.state, State::Waiting { .. })).collect();
         if running > 0 {
             return "Running";
         }
@@ -185,11 +175,7 @@ impl PodRecord {
                 || self.containers.iter().any(|c| c.state.exit_code().is_some());
             return if restarting { "Running" } else { "Pending" };
         }
-        if self.containers.iter().any(|c| !c.succeeded()) {
-            "Failed"
-        } else {
-            "Succeeded"
-        }
+        if self.containers.iter().any(|c| !c.succeeded()) { "Failed" } else { "Succeeded" }
     }
 }
 
@@ -208,11 +194,9 @@ fn condition(
         .and_then(|s| s.conditions.as_ref())
         .and_then(|c| c.iter().find(|c| c.type_ == type_));
     let since = match previous {
-        Some(p) if p.status == status => p
-            .last_transition_time
-            .as_ref()
-            .map(|t| rfc3339(t.0))
-            .unwrap_or_else(|| rfc3339(now)),
+        Some(p) if p.status == status => {
+            p.last_transition_time.as_ref().map(|t| rfc3339(t.0)).unwrap_or_else(|| rfc3339(now))
+        }
         _ => rfc3339(now),
     };
     let mut c = json!({"type": type_, "status": status, "lastProbeTime": null,
@@ -228,11 +212,8 @@ fn condition(
 
 /// The status object to write (a full replacement of the kubelet-owned fields).
 pub fn pod_status(pod: &Pod, record: &PodRecord, now: Timestamp) -> Value {
-    let restart_policy = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.restart_policy.as_deref())
-        .unwrap_or("Always");
+    let restart_policy =
+        pod.spec.as_ref().and_then(|s| s.restart_policy.as_deref()).unwrap_or("Always");
     let phase = record.phase(restart_policy);
     let terminal = matches!(phase, "Succeeded" | "Failed");
 
@@ -262,14 +243,8 @@ pub fn pod_status(pod: &Pod, record: &PodRecord, now: Timestamp) -> Value {
         )
     };
 
-    let mut conditions = vec![condition(
-        pod,
-        "PodReadyToStartContainers",
-        !terminal,
-        None,
-        None,
-        now,
-    )];
+    let mut conditions =
+        vec![condition(pod, "PodReadyToStartContainers", !terminal, None, None, now)];
     conditions.push(if initialized {
         let reason = terminal.then_some("PodCompleted");
         condition(pod, "Initialized", true, reason, None, now)
@@ -284,21 +259,15 @@ pub fn pod_status(pod: &Pod, record: &PodRecord, now: Timestamp) -> Value {
         )
     });
     conditions.push(condition(pod, "Ready", ready, ready_reason, ready_message.clone(), now));
-    conditions.push(condition(
-        pod,
-        "ContainersReady",
-        ready,
-        ready_reason,
-        ready_message,
-        now,
-    ));
+    conditions.push(condition(pod, "ContainersReady", ready, ready_reason, ready_message, now));
     let scheduled = pod
         .status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .and_then(|c| c.iter().find(|c| c.type_ == "PodScheduled"))
         .and_then(|c| serde_json::to_value(c).ok());
-    conditions.push(scheduled.unwrap_or_else(|| condition(pod, "PodScheduled", true, None, None, now)));
+    conditions
+        .push(scheduled.unwrap_or_else(|| condition(pod, "PodScheduled", true, None, None, now)));
 
     let mut status = Map::new();
     status.insert("phase".into(), json!(phase));
@@ -334,9 +303,7 @@ mod tests {
 
     fn running(name: &str, ready: bool) -> ContainerRecord {
         let mut c = ContainerRecord::new(name, "busybox", false);
-        c.state = State::Running {
-            started_at: Timestamp::UNIX_EPOCH,
-        };
+        c.state = State::Running { started_at: Timestamp::UNIX_EPOCH };
         c.ready = ready;
         c
     }
@@ -355,12 +322,7 @@ mod tests {
     }
 
     fn find<'a>(status: &'a Value, type_: &str) -> &'a Value {
-        status["conditions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["type"] == type_)
-            .unwrap()
+        status["conditions"].as_array().unwrap().iter().find(|c| c["type"] == type_).unwrap()
     }
 
     #[test]
@@ -396,7 +358,10 @@ mod tests {
         let init = find(&status, "Initialized");
         assert_eq!(init["status"], "False");
         assert_eq!(init["message"], "containers with incomplete status: [setup]");
-        assert_eq!(status["initContainerStatuses"][0]["state"]["waiting"]["reason"], "ContainerCreating");
+        assert_eq!(
+            status["initContainerStatuses"][0]["state"]["waiting"]["reason"],
+            "ContainerCreating"
+        );
     }
 
     #[test]
@@ -419,10 +384,7 @@ mod tests {
 
     #[test]
     fn completed_pods_are_not_ready_with_reason_pod_completed() {
-        let rec = PodRecord {
-            containers: vec![terminated("a", 0)],
-            ..Default::default()
-        };
+        let rec = PodRecord { containers: vec![terminated("a", 0)], ..Default::default() };
         let status = pod_status(&Pod::default(), &rec, Timestamp::UNIX_EPOCH);
         assert_eq!(status["phase"], "Succeeded");
         assert_eq!(find(&status, "Ready")["reason"], "PodCompleted");

@@ -58,12 +58,8 @@ impl<'a> Sources<'a> {
         if !self.secrets.contains_key(name) {
             let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
             let data = api.get_opt(name).await.ok().flatten().map(|s| {
-                let mut out: BTreeMap<String, Vec<u8>> = s
-                    .data
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.0))
-                    .collect();
+                let mut out: BTreeMap<String, Vec<u8>> =
+                    s.data.unwrap_or_default().into_iter().map(|(k, v)| (k, v.0)).collect();
                 for (k, v) in s.string_data.unwrap_or_default() {
                     out.insert(k, v.into_bytes());
                 }
@@ -103,7 +99,9 @@ pub fn field_value(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> Option
             .and_then(|rest| rest.strip_prefix("['").and_then(|r| r.strip_suffix("']")))
             .map(|key| map.as_ref().and_then(|m| m.get(key)).cloned().unwrap_or_default())
     };
-    if let Some(v) = keyed("metadata.labels", &meta.labels).or_else(|| keyed("metadata.annotations", &meta.annotations)) {
+    if let Some(v) = keyed("metadata.labels", &meta.labels)
+        .or_else(|| keyed("metadata.annotations", &meta.annotations))
+    {
         return Some(v);
     }
     let spec = pod.spec.as_ref();
@@ -112,7 +110,9 @@ pub fn field_value(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> Option
         "metadata.namespace" => meta.namespace.clone().unwrap_or_default(),
         "metadata.uid" => meta.uid.clone().unwrap_or_default(),
         "spec.nodeName" => spec.and_then(|s| s.node_name.clone()).unwrap_or_default(),
-        "spec.serviceAccountName" => spec.and_then(|s| s.service_account_name.clone()).unwrap_or_default(),
+        "spec.serviceAccountName" => {
+            spec.and_then(|s| s.service_account_name.clone()).unwrap_or_default()
+        }
         "status.podIP" | "status.podIPs" => pod_ip.to_string(),
         "status.hostIP" | "status.hostIPs" => host_ip.to_string(),
         _ => return None,
@@ -120,7 +120,13 @@ pub fn field_value(pod: &Pod, path: &str, pod_ip: &str, host_ip: &str) -> Option
 }
 
 /// Builds the pod's volumes.
-pub async fn prepare(pod: &Pod, host: &Arc<Tree>, sources: &mut Sources<'_>, pod_ip: &str, host_ip: &str) -> PodVolumes {
+pub async fn prepare(
+    pod: &Pod,
+    host: &Arc<Tree>,
+    sources: &mut Sources<'_>,
+    pod_ip: &str,
+    host_ip: &str,
+) -> PodVolumes {
     let mut volumes = PodVolumes::default();
     let spec = pod.spec.clone().unwrap_or_default();
     for volume in spec.volumes.iter().flatten() {
@@ -144,7 +150,8 @@ pub async fn prepare(pod: &Pod, host: &Arc<Tree>, sources: &mut Sources<'_>, pod
             let mut data = BTreeMap::new();
             for item in downward.items.iter().flatten() {
                 if let Some(field) = &item.field_ref {
-                    let value = field_value(pod, &field.field_path, pod_ip, host_ip).unwrap_or_default();
+                    let value =
+                        field_value(pod, &field.field_path, pod_ip, host_ip).unwrap_or_default();
                     data.insert(item.path.clone(), value.into_bytes());
                 }
             }
@@ -164,7 +171,10 @@ pub async fn prepare(pod: &Pod, host: &Arc<Tree>, sources: &mut Sources<'_>, pod
                     }
                 }
                 if let Some(token) = &source.service_account_token {
-                    let data = BTreeMap::from([(token.path.clone(), b"kubesim-service-account-token".to_vec())]);
+                    let data = BTreeMap::from([(
+                        token.path.clone(),
+                        b"kubesim-service-account-token".to_vec(),
+                    )]);
                     fill(&tree, &data, None);
                 }
             }
@@ -222,14 +232,18 @@ pub async fn environment(
         let prefix = from.prefix.clone().unwrap_or_default();
         if let Some(cm) = &from.config_map_ref {
             match sources.config_map(&cm.name).await {
-                Some(data) => env.extend(data.into_iter().map(|(k, v)| (format!("{prefix}{k}"), text(v)))),
+                Some(data) => {
+                    env.extend(data.into_iter().map(|(k, v)| (format!("{prefix}{k}"), text(v))))
+                }
                 None if cm.optional == Some(true) => {}
                 None => return Err(format!("configmap \"{}\" not found", cm.name)),
             }
         }
         if let Some(secret) = &from.secret_ref {
             match sources.secret(&secret.name).await {
-                Some(data) => env.extend(data.into_iter().map(|(k, v)| (format!("{prefix}{k}"), text(v)))),
+                Some(data) => {
+                    env.extend(data.into_iter().map(|(k, v)| (format!("{prefix}{k}"), text(v))))
+                }
                 None if secret.optional == Some(true) => {}
                 None => return Err(format!("secret \"{}\" not found", secret.name)),
             }
@@ -237,7 +251,10 @@ pub async fn environment(
     }
     for var in container.env.iter().flatten() {
         let value = match &var.value_from {
-            None => crate::nodes::behaviour::expand_env_references(var.value.as_deref().unwrap_or(""), &env),
+            None => crate::nodes::behaviour::expand_env_references(
+                var.value.as_deref().unwrap_or(""),
+                &env,
+            ),
             Some(from) => {
                 if let Some(field) = &from.field_ref {
                     field_value(pod, &field.field_path, pod_ip, host_ip).unwrap_or_default()
@@ -245,14 +262,24 @@ pub async fn environment(
                     match sources.config_map(&key.name).await.map(|d| d.get(&key.key).cloned()) {
                         Some(Some(v)) => text(v),
                         _ if key.optional == Some(true) => continue,
-                        Some(None) => return Err(format!("couldn't find key {} in ConfigMap {}/{}", key.key, sources.namespace, key.name)),
+                        Some(None) => {
+                            return Err(format!(
+                                "couldn't find key {} in ConfigMap {}/{}",
+                                key.key, sources.namespace, key.name
+                            ));
+                        }
                         None => return Err(format!("configmap \"{}\" not found", key.name)),
                     }
                 } else if let Some(key) = &from.secret_key_ref {
                     match sources.secret(&key.name).await.map(|d| d.get(&key.key).cloned()) {
                         Some(Some(v)) => text(v),
                         _ if key.optional == Some(true) => continue,
-                        Some(None) => return Err(format!("couldn't find key {} in Secret {}/{}", key.key, sources.namespace, key.name)),
+                        Some(None) => {
+                            return Err(format!(
+                                "couldn't find key {} in Secret {}/{}",
+                                key.key, sources.namespace, key.name
+                            ));
+                        }
                         None => return Err(format!("secret \"{}\" not found", key.name)),
                     }
                 } else if let Some(resource) = &from.resource_field_ref {

@@ -91,12 +91,9 @@ impl ContainerObject {
     /// The node the container is pinned to, read from the raw JSON (`spec.nodeAffinity`, else
     /// `status.nodeAffinity`), so that node events reach even containers that do not decode.
     pub fn node_affinity(&self) -> Option<&str> {
-        let from = |value: Option<&Value>| {
-            value
-                .and_then(|v| v.get("nodeAffinity"))
-                .and_then(Value::as_str)
-                .filter(|n| !n.is_empty())
-        };
+        fn from(value: Option<&Value>) -> Option<&str> {
+            value.and_then(|v| v.get("nodeAffinity")).and_then(Value::as_str).filter(|n| !n.is_empty())
+        }
         from(Some(&self.spec)).or_else(|| from(self.status.as_ref()))
     }
 }

@@ -88,7 +88,7 @@ impl ContainerState {
     /// The node the container is pinned to: `spec.nodeAffinity`, else `status.nodeAffinity`.
     pub fn node_affinity(&self) -> Option<&str> {
         let spec = self.container.spec.node_affinity.as_deref();
-        let status = self.status().node_affinity.as_deref();
+        let status = self.container.status.as_ref().and_then(|s| s.node_affinity.as_deref());
         spec.into_iter().chain(status).find(|n| !n.is_empty())
     }
 

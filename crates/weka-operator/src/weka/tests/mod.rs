@@ -13,13 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wekasim::{
-    BlockDevice, ContainerKind, ExecContext, Latencies, LocalContainerSpec, ManualClock,
-    WekaWorld, WorldConfig, execute,
+    BlockDevice, ContainerKind, ExecContext, Latencies, LocalContainerSpec, ManualClock, WekaWorld,
+    WorldConfig, execute,
 };
 
 use super::exec::{ExecOutput, ExecTarget};
 use super::sim_exec::SimExec;
-use super::WekaCli;
+use super::{WekaCli, WekaError};
 
 pub const NAMESPACE: &str = "weka";
 pub const ADMIN_PASSWORD: &str = "Adm1nPassw0rd";

@@ -2,7 +2,9 @@
 //! a built-in one), and `sh -c` / `bash -c` / `bash -ce` run scripts of them with `&&`, `||`,
 //! `;`, pipes, redirections, variables, `$(...)` and here-documents, with real exit codes.
 
+mod awk;
 mod builtins;
+mod net;
 mod parse;
 
 use std::collections::BTreeMap;
@@ -58,7 +60,10 @@ pub async fn run_script(
 pub fn is_builtin(program: &str) -> bool {
     let name = program.rsplit('/').next().unwrap_or(program);
     builtins::NAMES.contains(&name)
-        || matches!(name, "sh" | "bash" | "sleep" | "timeout" | "kill" | "exec" | "exit" | "nice")
+        || matches!(
+            name,
+            "sh" | "bash" | "sleep" | "timeout" | "kill" | "exec" | "exit" | "nice" | "awk" | "ip"
+        )
 }
 
 struct Shell<'a> {
@@ -461,6 +466,8 @@ impl<'a> Shell<'a> {
                 "timeout" => Some(self.timeout(args, stdin).await),
                 "exec" | "nice" | "nohup" if !args.is_empty() => self.program(args, stdin).await,
                 "kill" => Some(self.kill(args)),
+                "awk" => Some(awk::run(self.ctx.fs(), &self.cwd, args, stdin)),
+                "ip" => Some(net::ip(self.ctx, args)),
                 _ => {
                     let env = Env {
                         fs: self.ctx.fs(),

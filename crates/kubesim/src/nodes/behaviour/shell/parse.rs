@@ -391,6 +391,7 @@ impl Lexer {
                                 self.at += 2;
                             }
                             Some('$') => self.dollar(&mut word, &mut text)?,
+                            Some('`') => self.backtick(&mut word, &mut text)?,
                             Some(c) => {
                                 text.push(c);
                                 self.at += 1;
@@ -409,6 +410,10 @@ impl Lexer {
                     started = true;
                     self.dollar(&mut word, &mut text)?;
                 }
+                '`' => {
+                    started = true;
+                    self.backtick(&mut word, &mut text)?;
+                }
                 c => {
                     started = true;
                     text.push(c);
@@ -420,6 +425,33 @@ impl Lexer {
             word.push(Piece::Text(text));
         }
         Ok(word)
+    }
+
+    /// Reads a backquoted command substitution at the cursor; inside, a backslash escapes a
+    /// backquote, a backslash or `$`.
+    fn backtick(&mut self, word: &mut Word, text: &mut String) -> Result<(), ParseError> {
+        let mut body = String::new();
+        let mut i = self.at + 1;
+        loop {
+            match self.chars.get(i) {
+                None => return Err(ParseError::Unterminated),
+                Some('`') => break,
+                Some('\\') if matches!(self.chars.get(i + 1), Some('`' | '\\' | '$')) => {
+                    body.push(self.chars[i + 1]);
+                    i += 2;
+                }
+                Some(c) => {
+                    body.push(*c);
+                    i += 1;
+                }
+            }
+        }
+        if !text.is_empty() {
+            word.push(Piece::Text(std::mem::take(text)));
+        }
+        word.push(Piece::Subst(body));
+        self.at = i + 1;
+        Ok(())
     }
 
     /// Reads `$NAME`, `${NAME}`, `$?`, `$(...)` at the cursor.

@@ -1,0 +1,26 @@
+//! The Destroying flow (upstream `flow_destroying_state.go`; spec flows §3.3, numbers in
+//! comments): tear down without leaving the WEKA cluster (the whole cluster goes away).
+
+use super::predicates::*;
+use crate::controllers::container::state::ContainerState;
+use crate::controllers::container::steps::{lifecycle, local_status, node, pod, termination};
+use crate::engine::Step;
+
+pub static STEPS: &[Step<ContainerState>] = &[
+    /* 1 */ Step::new("GetNode", node::get_node),
+    /* 2 */ Step::new("refreshPod", pod::refresh_pod),
+    // 3 GetWekaClient, 4 FetchTargetCluster — TODO(follow-up, CSI).
+    /* 5 */ Step::new("handleStateDestroying", lifecycle::handle_state_destroying),
+    // [metrics] — TODO(follow-up, metrics step group).
+    /* 6 */ Step::new("reconcileClusterStatusOnDeletion", local_status::reconcile_cluster_status)
+        .when(&[SHOULD_JOIN_CLUSTER, NO_CONTAINER_ID, POD_SET])
+        .continue_on_error(),
+    /* 7 */ Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
+        .when(&[BACKEND, POD_SET]),
+    // 8 waitForMountsOrDrain — TODO(follow-up, node agent: clients' active mounts).
+    /* 9 */ Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
+        .when(&[CLIENT, POD_SET]),
+    /* 10 */ Step::new("stopAndEnsureNoPod", termination::stop_and_ensure_no_pod).when(&[WEKA_CONTAINER]),
+    // 11 ensureProxyContainer, 12 RemoveVirtualDrives, 13 ResignDrives — TODO(follow-up, drives).
+    /* 14 */ Step::new("HandleDeletion", lifecycle::handle_deletion),
+];

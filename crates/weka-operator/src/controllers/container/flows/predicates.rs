@@ -1,0 +1,91 @@
+//! Named predicates of the flow tables, evaluated against the state as earlier steps left it.
+
+use weka_api::constants::conditions as cond;
+use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
+
+use crate::controllers::container::state::ContainerState;
+use crate::controllers::container::steps::deletion::should_deactivate;
+use crate::controllers::container::steps::{pod_is_running, pod_is_terminating};
+use crate::engine::{FlowState, Predicate};
+use crate::pod::ModeTraits;
+
+type P = Predicate<ContainerState>;
+
+pub const MARKED_FOR_DELETION: P = ("marked for deletion", |s| s.is_marked_for_deletion());
+pub const NOT_TEARING_DOWN: P = ("state is not deleting/destroying", |s| {
+    use weka_api::wekacontainer::ContainerState as State;
+    !matches!(s.spec().state, Some(State::Deleting | State::Destroying))
+});
+
+pub const POD_SET: P = ("pod exists", |s| s.pod.is_some());
+pub const POD_NOT_SET: P = ("no pod", |s| s.pod.is_none());
+pub const POD_TERMINATING: P = ("pod is terminating", |s| s.pod.as_deref().is_some_and(pod_is_terminating));
+pub const POD_NOT_TERMINATING: P =
+    ("pod is not terminating", |s| s.pod.as_deref().is_some_and(|p| !pod_is_terminating(p)));
+pub const POD_NOT_RUNNING: P = ("pod is not running", |s| s.pod.as_deref().is_some_and(|p| !pod_is_running(p)));
+pub const POD_PENDING_UNPINNED: P = ("pending pod without spec.nodeAffinity", |s| {
+    let pending = s.pod.as_ref().and_then(|p| p.status.as_ref()?.phase.clone()).as_deref() == Some("Pending");
+    pending && s.spec().node_affinity.as_deref().unwrap_or_default().is_empty()
+});
+
+pub const NODE_SET: P = ("node known", |s| s.node.is_some());
+pub const NODE_READY: P = ("node is ready", |s| s.node_ready());
+pub const NODE_UNSCHEDULABLE: P = ("node is cordoned", |s| s.node_unschedulable());
+pub const NO_STATUS_NODE_AFFINITY: P =
+    ("status.nodeAffinity is not set", |s| s.status().node_affinity.as_deref().unwrap_or_default().is_empty());
+
+pub const WEKA_CONTAINER: P = ("WEKA container", |s| s.mode().is_weka_container());
+pub const BACKEND: P = ("backend", |s| s.mode().is_backend());
+pub const CLIENT: P = ("client", |s| s.mode() == ContainerMode::Client);
+pub const DRIVE_OR_COMPUTE: P =
+    ("drive or compute", |s| matches!(s.mode(), ContainerMode::Drive | ContainerMode::Compute));
+pub const DRIVERS_CONTAINER: P = ("drivers container", |s| s.mode().is_drivers());
+pub const NOT_PROTOCOL: P = ("not a protocol", |s| !s.mode().is_protocol());
+pub const MUST_HAVE_NODE_AFFINITY: P = ("must own its node", |s| s.mode().must_have_node_affinity());
+pub const SHOULD_JOIN_CLUSTER: P = ("joins the cluster", |s| s.mode().should_join_cluster());
+pub const ADHOC_OR_DISCOVERY: P =
+    ("ad-hoc or discovery", |s| s.mode().is_adhoc() || s.mode() == ContainerMode::Discovery);
+pub const BACKEND_OR_CLIENT: P =
+    ("backend or client", |s| s.mode().is_backend() || s.mode() == ContainerMode::Client);
+
+pub const DRIVERS_PLACED_BY_SCHEDULER: P = ("placed by the scheduler", |s| {
+    s.spec().node_affinity.as_deref().unwrap_or_default().is_empty()
+        && !s.status().node_affinity.as_deref().unwrap_or_default().is_empty()
+});
+pub const NODE_NOT_SET: P = ("node not known", |s| s.node.is_none());
+
+pub const CLEANUP_ON_TOLERATIONS_MISMATCH: P = ("CLEANUP_CONTAINERS_ON_TOLERATIONS_MISMATCH", |s| {
+    s.ctx.config.cleanup.containers_on_tolerations_mismatch
+});
+pub const CLEANUP_ON_SELECTOR_MISMATCH: P = ("CLEANUP_*_ON_NODE_SELECTOR_MISMATCH", |s| {
+    let cleanup = &s.ctx.config.cleanup;
+    if s.mode().is_backend() {
+        cleanup.backends_on_node_selector_mismatch
+    } else {
+        s.mode() == ContainerMode::Client && cleanup.clients_on_node_selector_mismatch
+    }
+});
+
+pub const STATUS_NOT_UNHEALTHY: P =
+    ("status is not Unhealthy", |s| s.status().status != WekaContainerStatus::UNHEALTHY);
+pub const STATUS_NOT_POD_RUNNING: P =
+    ("status is not PodRunning", |s| s.status().status != WekaContainerStatus::POD_RUNNING);
+pub const STATUS_RUNNING: P = ("status is Running", |s| s.status().status == WekaContainerStatus::RUNNING);
+pub const NO_MANAGEMENT_IPS_NOT_RUNNING: P = ("no management IPs and not Running", |s| {
+    let status = s.status();
+    status.management_ips.as_ref().is_none_or(Vec::is_empty) && status.status != WekaContainerStatus::RUNNING
+});
+
+pub const IMAGE_APPLIED_BEFORE: P =
+    ("an image was applied before", |s| !s.status().last_applied_image.as_deref().unwrap_or_default().is_empty());
+pub const IMAGE_NOT_ALIGNED: P = ("spec.image is not the applied image", |s| {
+    s.status().last_applied_image.as_deref() != Some(s.spec().image.as_str())
+});
+
+pub const SHOULD_DEACTIVATE: P = ("should deactivate", should_deactivate);
+pub const SHOULD_DEACTIVATE_OR_SKIP: P = ("should deactivate or skips deactivation", |s| {
+    should_deactivate(s) || s.spec().overrides.as_ref().and_then(|o| o.skip_deactivate) == Some(true)
+});
+pub const NOT_DEACTIVATED: P =
+    ("not deactivated yet", |s| !weka_api::conditions::is_true(s.conditions(), cond::CONTAINER_DEACTIVATED));
+pub const NO_CONTAINER_ID: P = ("no cluster container ID", |s| s.status().container_id.is_none());

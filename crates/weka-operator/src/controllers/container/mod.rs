@@ -1,0 +1,164 @@
+//! The WekaContainer controller: one WEKA container, run as exactly one pod of the same name.
+//!
+//! Each reconcile decodes the object ([`object`]), picks the flow from `spec.state`
+//! ([`flows`]), runs its steps ([`steps`]) against a [`state::ContainerState`] built from the
+//! object and the shared caches, and turns the outcome into conditions, events and the next
+//! requeue ([`outcome`]). Triggers: the WekaContainer, its pod, and the node it is bound to
+//! (only when something the flows read about the node changed).
+//!
+//! Spec: `wekacontainer-flows.md` (flows, pod ensure and termination, status values, events).
+
+mod flows;
+mod invalid;
+mod merge_patch;
+mod node_info;
+mod object;
+mod outcome;
+mod readiness;
+mod settings;
+mod shared;
+mod state;
+mod steps;
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::ResourceExt;
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::reflector::{ObjectRef, Store};
+
+pub use object::ContainerObject;
+pub use shared::Timing;
+
+use crate::config::Config;
+use crate::engine::{SystemClock, run_flow};
+use crate::runtime::{Context, Reconciler, Reflectors};
+use shared::Shared;
+use state::ContainerState;
+
+/// The controller's name in metrics and logs.
+pub const NAME: &str = "wekacontainer";
+
+/// A reconcile that did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum ContainerError {
+    #[error("step {step} failed ({reason}): {message}")]
+    StepFailed { step: &'static str, reason: &'static str, message: String },
+    #[error("cannot write the status: {0}")]
+    Status(String),
+}
+
+/// The WekaContainer controller (register with
+/// `operator.register::<ContainerObject, _>(WekaContainerController::new())`).
+pub struct WekaContainerController {
+    shared: Arc<Shared>,
+}
+
+impl Default for WekaContainerController {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WekaContainerController {
+    pub fn new() -> Self {
+        Self::with_timing(Timing::default())
+    }
+
+    /// With other requeue timing (tests use a short refresh).
+    pub fn with_timing(timing: Timing) -> Self {
+        WekaContainerController { shared: Arc::new(Shared::new(timing)) }
+    }
+}
+
+impl Reconciler<ContainerObject> for WekaContainerController {
+    type Error = ContainerError;
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn max_workers(&self, config: &Config) -> u16 {
+        config.workers.weka_container
+    }
+
+    async fn reconcile(&self, object: Arc<ContainerObject>, ctx: Arc<Context>) -> Result<Action, ContainerError> {
+        // Decisions (a pod to create, a node that is gone) must not be taken on empty caches.
+        if !ctx.reflectors.get::<Pod>().synced() || !ctx.reflectors.get::<Node>().synced() {
+            return Ok(Action::requeue(Duration::from_secs(1)));
+        }
+        let container = match object.decode() {
+            Ok(container) => container,
+            Err(err) => return Ok(invalid::report(&object, &err, &ctx, &self.shared).await),
+        };
+        let flow = flows::select(container.spec.state);
+        let mut state = ContainerState::new(ctx, self.shared.clone(), container);
+        tracing::debug!(flow = flow.name, "reconciling");
+        let report = run_flow(flow.steps, &mut state, &self.shared.throttler, &SystemClock).await;
+        tracing::trace!(flow = flow.name, ran = ?report.ran(), "flow ran");
+        outcome::conclude(report, &mut state).await
+    }
+
+    fn error_policy(&self, object: &ContainerObject, error: &ContainerError, _ctx: &Context) -> Action {
+        let delay = self.shared.failed(&object.uid().unwrap_or_default());
+        tracing::debug!(%error, ?delay, "retrying after a failure");
+        Action::requeue(delay)
+    }
+
+    fn configure(&self, controller: Controller<ContainerObject>, reflectors: &Reflectors) -> Controller<ContainerObject> {
+        let pods = reflectors.get::<Pod>();
+        let nodes = reflectors.get::<Node>();
+        let containers = reflectors.get::<ContainerObject>().store();
+        let node_store = nodes.store();
+        let seen = Arc::new(Mutex::new(HashMap::new()));
+        controller
+            .owns_shared_stream(pods.subscribe(NAME))
+            .watches_shared_stream(nodes.subscribe(NAME), move |node: Arc<Node>| {
+                containers_on_changed_node(&node, &node_store, &containers, &seen)
+            })
+    }
+}
+
+/// The containers bound to `node`, when what the flows read about it changed (readiness,
+/// cordon, taints, labels, discovery annotation, existence); heartbeats alone trigger nothing.
+fn containers_on_changed_node(
+    node: &Node,
+    nodes: &Store<Node>,
+    containers: &Store<ContainerObject>,
+    seen: &Mutex<HashMap<String, u64>>,
+) -> Vec<ObjectRef<ContainerObject>> {
+    let name = node.name_any();
+    let exists = nodes.get(&ObjectRef::new(&name)).is_some();
+    let fingerprint = node_fingerprint(node, exists);
+    {
+        let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.get(&name) == Some(&fingerprint) {
+            return Vec::new();
+        }
+        match exists {
+            true => seen.insert(name.clone(), fingerprint),
+            false => seen.remove(&name),
+        };
+    }
+    containers
+        .state()
+        .iter()
+        .filter(|c| c.node_affinity() == Some(name.as_str()))
+        .map(|c| ObjectRef::from_obj(c.as_ref()))
+        .collect()
+}
+
+fn node_fingerprint(node: &Node, exists: bool) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    exists.hash(&mut hasher);
+    state::node_is_ready(node).hash(&mut hasher);
+    let spec = node.spec.clone().unwrap_or_default();
+    spec.unschedulable.hash(&mut hasher);
+    serde_json::to_string(&spec.taints).unwrap_or_default().hash(&mut hasher);
+    node.metadata.labels.hash(&mut hasher);
+    node.annotations().get(weka_api::constants::annotations::DISCOVERY_JSON).hash(&mut hasher);
+    hasher.finish()
+}

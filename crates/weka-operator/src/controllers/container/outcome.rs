@@ -1,0 +1,76 @@
+//! How a flow's outcome becomes conditions, events and the next reconcile.
+//!
+//! - Waiting: `Progressing` True and `Ready` False with the wait's reason and message; a
+//!   requeue only when the wait is on WEKA state (no watch announces it), else the watches
+//!   bring the next reconcile (with a long safety requeue).
+//! - Completed: `Progressing` False; `Ready` as the mode defines it ([`readiness`]); a
+//!   periodic refresh (sooner while not ready: WEKA's state is polled).
+//! - Failed: a Warning event (at most one per object and reason a minute), `Ready` False, and
+//!   the error goes to the error policy (exponential backoff).
+
+use kube::runtime::controller::Action;
+use weka_api::conditions::{Desired, Status};
+use weka_api::constants::conditions as cond;
+
+use super::ContainerError;
+use super::readiness;
+use super::state::{CONFLICT, ContainerState};
+use crate::engine::{FlowOutcome, FlowReport};
+
+pub async fn conclude(report: FlowReport, s: &mut ContainerState) -> Result<Action, ContainerError> {
+    let timing = s.shared.timing;
+    if s.gone {
+        return Ok(Action::await_change());
+    }
+    let generation = s.container.metadata.generation;
+    match report.outcome {
+        FlowOutcome::Waiting { step, wait } => {
+            tracing::debug!(step, reason = wait.reason, message = %wait.message, "waiting");
+            if wait.reason != CONFLICT {
+                set(s, cond::PROGRESSING, Status::True, wait.reason, &wait.message, generation);
+                set(s, cond::READY, Status::False, wait.reason, &wait.message, generation);
+                write(s).await?;
+            }
+            s.shared.succeeded(s.uid());
+            Ok(match (wait.recheck_after, s.needs_spec_change) {
+                (Some(after), _) => Action::requeue(after),
+                (None, true) => Action::await_change(),
+                (None, false) => Action::requeue(timing.safety_requeue),
+            })
+        }
+        FlowOutcome::Completed | FlowOutcome::Finished { .. } => {
+            let readiness = readiness::check(&s.container);
+            set(s, cond::PROGRESSING, Status::False, "Reconciled", "", generation);
+            let next = match &readiness {
+                Ok(message) => {
+                    set(s, cond::READY, Status::True, "Ready", message, generation);
+                    timing.refresh
+                }
+                Err(not_ready) => {
+                    set(s, cond::READY, Status::False, not_ready.reason, &not_ready.message, generation);
+                    timing.not_ready_recheck
+                }
+            };
+            write(s).await?;
+            s.shared.succeeded(s.uid());
+            Ok(Action::requeue(next))
+        }
+        FlowOutcome::Failed { step, reason, message } => {
+            s.warn(reason, &message).await;
+            let text = format!("{step}: {message}");
+            set(s, cond::READY, Status::False, reason, &text, generation);
+            if let Err(err) = write(s).await {
+                tracing::warn!(error = %err, "cannot record the failure in status");
+            }
+            Err(ContainerError::StepFailed { step, reason, message })
+        }
+    }
+}
+
+fn set(s: &mut ContainerState, type_: &str, status: Status, reason: &str, message: &str, generation: Option<i64>) {
+    s.set_condition_now(Desired::new(type_, status, reason, message).observed(generation));
+}
+
+async fn write(s: &mut ContainerState) -> Result<(), ContainerError> {
+    s.persist_status().await.map_err(|err| ContainerError::Status(err.to_string()))
+}

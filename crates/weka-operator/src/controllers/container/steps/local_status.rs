@@ -1,0 +1,128 @@
+//! What WEKA says about the container, read inside its pod: the management IPs the runtime
+//! wrote, `weka local ps` (status and internal status), and the cluster identity once the
+//! container joined (`container-get-identity`).
+
+use std::time::Duration;
+
+use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
+
+use super::{QUARTER_MINUTE, printer_ips};
+use crate::controllers::container::state::ContainerState;
+use crate::engine::{StepError, StepFuture};
+use crate::weka::WekaError;
+
+/// `weka local ps` gets 10 s.
+const LOCAL_PS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `ReconcileManagementIPs` / `PeriodicReconcileManagementIPs`: the IPs the runtime wrote to
+/// `/opt/weka/k8s-runtime/management_ips` go to `status.managementIPs` and the printer column.
+/// Until the runtime writes the file, the step waits.
+pub fn reconcile_management_ips(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        let ips = match s.cli().management_ips().await {
+            Ok(ips) if !ips.is_empty() => ips,
+            Ok(_) | Err(WekaError::CommandFailed { .. }) => {
+                return Err(StepError::poll(
+                    "ManagementIPsPending",
+                    "the runtime has not written the management IPs yet",
+                    QUARTER_MINUTE,
+                ));
+            }
+            Err(err) => {
+                s.set_error_status().await?;
+                return Err(StepError::failed("ReconcileManagementIPsError", err));
+            }
+        };
+        if s.status().management_ips.as_ref() == Some(&ips) {
+            return Ok(());
+        }
+        let status = s.status_mut();
+        status.printer.get_or_insert_with(Default::default).management_ips = Some(printer_ips(&ips));
+        status.management_ips = Some(ips);
+        s.persist_status().await
+    })
+}
+
+/// `ReconcileWekaLocalStatus`: `weka local ps` in the pod → `status.status` (unless a
+/// higher-level status holds) and `status.internalStatus`.
+///
+/// TODO(follow-up, drivers): when `weka local ps` fails, upstream checks the drivers marker
+/// in the pod and re-runs the drivers loader when drivers are missing.
+pub fn reconcile_weka_local_status(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        if let Some(node) = s.node.clone()
+            && !crate::controllers::container::state::node_is_ready(&node)
+        {
+            let message = format!("node {} is not ready", kube::ResourceExt::name_any(&*node));
+            s.warn("NodeNotReady", &message).await;
+            return Ok(());
+        }
+        let cli = s.cli().with_timeout(LOCAL_PS_TIMEOUT);
+        let containers = match cli.local_ps().await {
+            Ok(containers) => containers,
+            Err(err) => {
+                return Err(StepError::poll(
+                    "WekaNotStarted",
+                    format!("weka local ps: {err}"),
+                    QUARTER_MINUTE,
+                ));
+            }
+        };
+        let mode = s.mode();
+        let name = s.spec().name.clone();
+        let found = containers.iter().find(|c| {
+            c.name == name
+                || (mode == ContainerMode::Envoy && c.name == "envoy")
+                || (mode == ContainerMode::Telemetry && c.name == "telemetry")
+        });
+        if found.is_none() {
+            s.update_status(WekaContainerStatus::UNHEALTHY).await?;
+            return Err(StepError::poll(
+                "WekaContainerNotFound",
+                format!("weka local ps does not list container {name}"),
+                QUARTER_MINUTE,
+            ));
+        }
+        let local = containers.iter().find(|c| c.name == name).or(found).cloned().unwrap_or_default();
+        let internal = local.internal_status.display_status.clone();
+        if internal != "READY" && !local.last_failure.is_empty() && mode != ContainerMode::Dist {
+            let message = format!(
+                "Container is not ready, status: {internal}, last failure: {} ({})",
+                local.last_failure, local.last_failure_time
+            );
+            s.warn("WekaLocalStatus", &message).await;
+        }
+        // TODO(follow-up, drives): upstream keeps `DrivesAdding` while drives remain to add.
+        if s.status_overwritable() {
+            s.set_status(&local.run_status);
+        }
+        s.status_mut().internal_status = Some(internal);
+        s.persist_status().await
+    })
+}
+
+/// `reconcileClusterStatus`: the container's ID and cluster GUID once it joined
+/// (`container-get-identity`); waits while it is not a member yet.
+pub fn reconcile_cluster_status(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        if s.status().container_id.is_some() {
+            return Ok(());
+        }
+        if s.pod.is_none() {
+            return Err(StepError::wait("NotJoined", "there is no pod to ask"));
+        }
+        let name = s.spec().name.clone();
+        let has_join_ips = s.spec().join_ip_ports.as_ref().is_some_and(|ips| !ips.is_empty());
+        let identity = match s.cli().container_identity(&name, has_join_ips).await {
+            Ok(identity) => identity,
+            Err(err) => {
+                return Err(StepError::poll("NotJoined", err.to_string(), QUARTER_MINUTE));
+            }
+        };
+        tracing::info!(container_id = identity.container_id, cluster = %identity.cluster_guid, "joined the cluster");
+        let status = s.status_mut();
+        status.container_id = Some(identity.container_id as isize);
+        status.cluster_id = Some(identity.cluster_guid);
+        s.persist_status().await
+    })
+}
