@@ -179,7 +179,12 @@ fn a_weka_container_is_exec_ed_in_its_pod_of_the_same_name() {
         "apiVersion": "weka.weka.io/v1alpha1",
         "kind": "WekaContainer",
         "metadata": {"name": "c1-drive-0"},
-        "spec": {"name": "drive", "mode": "drive", "image": "quay.io/weka.io/weka-in-container:4.4.5"},
+        "spec": {
+            "name": "drive",
+            "mode": "drive",
+            "image": "quay.io/weka.io/weka-in-container:4.4.5",
+            "numCores": 1,
+        },
     }))
     .unwrap();
     assert_eq!(ExecTarget::for_container(&container), None);
