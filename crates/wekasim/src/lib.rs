@@ -1,8 +1,9 @@
 //! wekasim: a simulated WEKA cluster and the weka CLI it answers, for hermetic tests.
 //!
 //! The operator reaches WEKA only by running `weka ...` / `wekaauthcli ...` in its pods (and by
-//! reading files the in-pod runtime writes). This crate simulates the WEKA side as a plain
-//! library: no Kubernetes, no network, no async.
+//! reading files the in-pod runtime writes). This crate simulates the WEKA side: the world and
+//! the CLI as a plain library (no Kubernetes, no network, no async), and in [`runtime`] the
+//! in-pod runtime as a kubesim pod behaviour that drives them from simulated WEKA pods.
 //!
 //! - [`WekaWorld`] holds every simulated cluster by GUID (members, processes, drives,
 //!   filesystems, S3, NFS, users, settings) and, per pod, an *agent* with its local containers
@@ -25,11 +26,11 @@
 //! [`WekaWorld::settled`] after [`ManualClock::advance`]). [`WekaWorld::next_transition_at`]
 //! tells a driver when the next one is due.
 //!
-//! # How the in-pod runtime will drive local state
-//! The runtime (next round, a kubesim pod behaviour chosen by the WEKA image) owns one
+//! # How the in-pod runtime drives local state
+//! The runtime ([`runtime`], a kubesim pod behaviour chosen by the WEKA image) owns one
 //! [`AgentKey`] per WekaContainer, `namespace/name`, so that a restarted pod finds its local
 //! containers and their cluster identity as a real pod finds them in its persistent
-//! `/opt/weka`. Per pod it will:
+//! `/opt/weka`. Per pod it does:
 //! 1. start: [`WekaWorld::start_agent`]; for modes with a local container, build a
 //!    [`LocalContainerSpec`] from the pod's env and `resources.json` (`NAME`, the mode via
 //!    [`ContainerKind::from_mode`], node name as hostname, management IPs, `PORT`/`AGENT_PORT`,
@@ -42,10 +43,10 @@
 //! 2. exec: turn each `weka`/`wekaauthcli` argv into [`execute`] with
 //!    `ExecContext { agent: Some(key), env }`; the wrapper's credentials (the mounted
 //!    `operator-user/{username,password}` files) go into `WEKA_USERNAME`/`WEKA_PASSWORD`
-//!    (without them the command runs as the pod's local root login). `bash -ce` scripts are
-//!    the runtime's to interpret (`||`, `|`, `grep`, `cat`, `test -f`, `touch`), calling
-//!    [`execute`] for every weka word. A `timed_out` output becomes an exec that hangs until
-//!    the caller's timeout.
+//!    (without them the command runs as the pod's local root login). `bash -ce` scripts run
+//!    in kubesim's shell (`||`, `|`, `grep`, `awk`, `cat`, `test -f`, `touch`, `timeout`),
+//!    which calls the runtime's `weka` program, so [`execute`], for every weka word. A
+//!    `timed_out` output becomes an exec that hangs until the caller's timeout.
 //! 3. readiness and status: [`WekaWorld::display_status`] (STEM/CLUSTERIZING/READY) and the
 //!    container's [`world::local::RunStatus`] are what `weka local ps` prints; the runtime
 //!    needs no copy of its own.

@@ -1,7 +1,7 @@
 //! The operator's command shapes inside a WEKA pod: `bash -ce` scripts with pipes, `||`,
 //! `grep -i -w`, `awk`, `ip route`, base64 secrets, `$(cat ...)`, `timeout` around a hanging
 //! weka command (a fault), `weka local stop/start` and readiness; and a restarted container
-//! that finds its resources and cluster identity again.
+//! that finds its resources and cluster identity again; a container given JOIN_IPS joins alone.
 
 mod runtime_support;
 
@@ -110,4 +110,26 @@ async fn a_restarted_container_finds_its_resources_and_rejoins_its_cluster() {
     let logs = sim.logs("compute-0").await;
     assert!(logs.contains("Container already exists, reconfiguring"), "{logs}");
     assert!(!logs.contains("waiting for /opt/weka/k8s-runtime/resources.json"), "{logs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_with_join_ips_joins_the_cluster_by_itself() {
+    let sim = Sim::start(2).await;
+    single_compute_cluster(&sim).await;
+    let ip = sim.run("compute-0", &["cat", "/opt/weka/k8s-runtime/management_ips"]).await;
+    let join_ips = format!("{ip}:15100");
+    sim.create_pod(weka_pod("compute-1", "compute", "node-2", &[("JOIN_IPS", &join_ips)])).await;
+    sim.wait_running("compute-1").await;
+    sim.write_resources("compute-1", &json!({"wekaPort": 15100, "agentPort": 15199})).await;
+    sim.wait_ready("compute-1").await;
+    let ps = sim.json("compute-1", &["weka", "local", "ps", "--json"]).await;
+    assert_eq!(ps[0]["internalStatus"]["display_status"], "CLUSTERIZING");
+    sim.advance_until(SECOND, "compute-1 joined", || async {
+        let ps = sim.json("compute-1", &["weka", "local", "ps", "--json"]).await;
+        ps[0]["internalStatus"]["display_status"] == "READY"
+    })
+    .await;
+    assert_eq!(sim.container_id("compute-1", "compute").await, 1);
+    let status = sim.json("compute-1", &["wekaauthcli", "status", "--json"]).await;
+    assert_eq!(status["containers"]["computes"], json!({"active": 2, "total": 2}));
 }

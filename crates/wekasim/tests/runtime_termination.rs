@@ -1,6 +1,7 @@
 //! Deleting WEKA pods: the pod stays Terminating until the operator allows the stop; a
 //! deactivated member stays INACTIVE when its pod goes, a member stopped by force goes DOWN;
-//! the debug sleep holds the pod until cancelled; modes that need no permission go at once.
+//! the debug sleep holds the pod until cancelled; modes that need no permission go at once,
+//! and the node agent's instruction file allows a stop as the flag files do.
 
 mod runtime_support;
 
@@ -180,6 +181,8 @@ async fn an_envoy_pod_stops_at_once_while_a_client_waits_for_permission() {
         .await;
     Sim::ok(&drain, "force drain");
     assert_eq!(local_run_status(&sim, "client-0", "client"), Some(RunStatus::Stopped));
-    Sim::ok(&sim.script("client-0", "touch /tmp/.allow-stop && kill 1").await, "allow-stop");
+    // The node agent's instruction file (where the operator cannot exec) allows the stop.
+    let instruct = "dir=/host-binds/shared/instructions/$POD_ID/boot-1 && mkdir -p $dir && echo '{\"allow_stop\":true,\"allow_force_stop\":false}' > $dir/shutdown_instructions.json && kill 1";
+    Sim::ok(&sim.script("client-0", instruct).await, "shutdown instructions");
     sim.wait_gone("client-0").await;
 }

@@ -3,7 +3,7 @@
 //!
 //! - [`register`] installs it for `quay.io/weka.io/weka-in-container` images
 //!   ([`WekaRuntime::install`] takes any prefix) and returns the [`WekaRuntime`] handle: the
-//!   shared [`WekaWorld`](crate::WekaWorld) (one per kubesim instance, on kubesim's clock via
+//!   shared [`WekaWorld`] (one per kubesim instance, on kubesim's clock via
 //!   [`KubeClock`] / [`world_on`]), fault switches, and the simulated nodes' WEKA state
 //!   (drivers, disks).
 //! - Start-up (`startup.rs`) follows `main()` per `MODE`: persistency marker, waiting for
@@ -23,6 +23,7 @@
 
 mod behaviour;
 mod clock;
+mod containers;
 pub mod disks;
 pub mod env;
 mod error;

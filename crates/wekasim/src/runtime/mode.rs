@@ -111,19 +111,6 @@ impl Mode {
     pub fn may_stop_gracefully(self) -> bool {
         matches!(self, Mode::S3 | Mode::Drive | Mode::Compute | Mode::Nfs | Mode::DataServices)
     }
-
-    /// Writes `/weka-runtime/results.json` and then idles until deleted.
-    pub fn is_one_off(self) -> bool {
-        matches!(
-            self,
-            Mode::Discovery
-                | Mode::DriversLoader
-                | Mode::AdhocOp
-                | Mode::AdhocOpWithContainer
-                | Mode::Dist
-                | Mode::DriversBuilder
-        )
-    }
 }
 
 #[cfg(test)]

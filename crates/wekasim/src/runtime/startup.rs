@@ -1,6 +1,6 @@
 //! Start-up, phase by phase as upstream's `main()` (spec §4.2): persistency, resources, ports,
-//! management IPs, drivers, the agent, then per mode the local container (cluster member,
-//! STEM or special) or the one-off work of `one_off.rs`.
+//! management IPs, drivers, the agent, then per mode the local container (`containers.rs`)
+//! or the one-off work (`one_off.rs`).
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -8,21 +8,17 @@ use super::error::RuntimeError;
 use super::instance::Instance;
 use super::mode::Mode;
 use super::paths::{
-    DRIVER_INTERFACE, DRIVERS_LOG, DRIVES_JSON, FEATURE_FLAGS_JSON, GENERATION, MANAGEMENT_IPS,
-    OPERATOR_USER_DIR, PERSISTENCE_DIR, PERSISTENCY_MARKER, RESOURCES_JSON, RUNTIME_DIR,
-    VARS_AGENT_PORT, VARS_PORT,
+    DRIVER_INTERFACE, DRIVERS_LOG, GENERATION, MANAGEMENT_IPS, PERSISTENCE_DIR, PERSISTENCY_MARKER,
+    RESOURCES_JSON, RUNTIME_DIR, VARS_AGENT_PORT, VARS_PORT,
 };
 use super::resources::Resources;
-use crate::runtime::disks::KernelDrive;
-use crate::world::local::{ContainerKind, LocalContainerSpec};
+use crate::world::local::ContainerKind;
 
 /// How often the runtime looks for `resources.json`.
 const RESOURCES_POLL: Duration = Duration::from_secs(3);
 const RESOURCES_READ_ATTEMPTS: u32 = 10;
 /// How often it looks at the drivers.
 const DRIVERS_POLL: Duration = Duration::from_secs(1);
-/// Port of STEM containers (dist, adhoc) started without one.
-const DEFAULT_STEM_PORT: u16 = 14000;
 
 impl Instance<'_> {
     pub(crate) async fn startup(&self) -> Result<(), RuntimeError> {
@@ -101,7 +97,7 @@ impl Instance<'_> {
         self.log.info("waiting for controller to set resources");
         let mut polls = 0u32;
         while !self.fs().is_file(RESOURCES_JSON) {
-            if polls % 20 == 0 {
+            if polls.is_multiple_of(20) {
                 self.log.info(format!("waiting for {RESOURCES_JSON}"));
             }
             polls += 1;
@@ -243,173 +239,9 @@ impl Instance<'_> {
         self.refresh_readiness();
     }
 
-    /// `weka local setup container` for a cluster member: created, or reconfigured when a
-    /// previous pod of this WekaContainer left one.
-    fn ensure_weka_container(&self) -> Result<(), RuntimeError> {
-        let kind =
-            self.mode().member_kind().ok_or_else(|| RuntimeError::UnknownMode(self.mode_name()))?;
-        let spec = self.member_spec(kind);
-        let exists = self.world().local_container(&self.agent, &spec.name).is_some();
-        if exists {
-            self.log.info("Found 1 existing containers");
-            self.log.info("Container already exists, reconfiguring");
-        } else {
-            self.log.info("no pre-existing containers, creating");
-            let cores: Vec<String> = (0..spec.cores).map(|c| c.to_string()).collect();
-            self.log.info(format!("Creating container with cores: {}", cores.join(",")));
-            self.log.info(format!("Creating container with command: {}", setup_command(&spec)));
-        }
-        let name = spec.name.clone();
-        self.world().setup_local_container(&self.agent, spec)?;
-        self.progress().local = Some(name);
-        self.log.info("Container created successfully");
-        Ok(())
-    }
-
-    fn member_spec(&self, kind: ContainerKind) -> LocalContainerSpec {
-        let progress = self.progress().clone();
-        let ip = progress.management_ips.first().cloned().unwrap_or_else(|| self.management_ip());
-        let mut spec = LocalContainerSpec::new(&self.env.name, kind, &ip, progress.port);
-        spec.hostname = self.node().to_string();
-        spec.management_ips = progress.management_ips.clone();
-        spec.agent_port = progress.agent_port;
-        spec.cores = self.env.cores.max(1);
-        spec.failure_domain = progress.failure_domain.clone();
-        spec.join_ips = self.env.join_ips.clone();
-        spec.join_secret = self
-            .fs()
-            .read_string(&format!("{OPERATOR_USER_DIR}/join-secret"))
-            .ok()
-            .map(|s| s.trim_end().to_string());
-        if kind == ContainerKind::Drive {
-            spec.block_devices = progress.resources.block_devices(&self.rt.node_disks(self.node()));
-        }
-        if let Some(version) = &self.env.version {
-            spec.version = version.clone();
-        } else {
-            spec.version = self.world().release.clone();
-        }
-        spec
-    }
-
-    fn start_weka_container(&self) -> Result<(), RuntimeError> {
-        let name = self.env.name.clone();
-        self.weka_ok(&["local", "start", &name])?;
-        self.log.info("finished applying new config");
-        self.log.info("Container reconfigured successfully: ");
-        self.log.info("ensuring container exec");
-        self.log.info("container exec ensured");
-        Ok(())
-    }
-
-    fn write_feature_flags(&self) -> Result<(), RuntimeError> {
-        let flags = &self.rt.config().feature_flags;
-        let json = serde_json::to_string(flags).unwrap_or_else(|_| "{}".into());
-        self.write(FEATURE_FLAGS_JSON, &json)?;
-        self.log.info(format!("Feature flags written to {FEATURE_FLAGS_JSON}: {json}"));
-        Ok(())
-    }
-
-    /// `drives.json`: the requested drives as found in the kernel.
-    fn ensure_drives(&self) -> Result<(), RuntimeError> {
-        let requested = self.progress().resources.drives.clone();
-        let kernel = self.kernel_drives();
-        let chosen: Vec<&KernelDrive> =
-            kernel.iter().filter(|d| requested.contains(&d.serial_id)).collect();
-        let json = serde_json::to_string(&chosen).unwrap_or_else(|_| "[]".into());
-        self.write(DRIVES_JSON, &json)?;
-        let devices: Vec<&str> = chosen.iter().map(|d| d.block_device.as_str()).collect();
-        self.log
-            .info(format!("sys_drives: {}", serde_json::to_string(&kernel).unwrap_or_default()));
-        self.log.info(format!("requested_drives: {requested:?}"));
-        self.log.info(format!("in-kernel drives are: {devices:?}"));
-        self.persist_runtime_dir();
-        Ok(())
-    }
-
-    /// The node's WEKA-signed disks as the kernel shows them.
-    pub(crate) fn kernel_drives(&self) -> Vec<KernelDrive> {
-        let signed = self.rt.signed_disks(self.node());
-        let disks = self.rt.node_disks(self.node());
-        let world = self.world();
-        disks
-            .iter()
-            .filter(|d| signed.contains(&d.serial))
-            .map(|d| KernelDrive::of(d, &world))
-            .collect()
-    }
-
-    /// A STEM container (`dist`, `adhoc`): set up and started, never joining a cluster.
-    pub(crate) fn ensure_stem_container(
-        &self,
-        name: &str,
-        kind: ContainerKind,
-    ) -> Result<(), RuntimeError> {
-        self.log.info(format!("ensuring {name} container"));
-        let port = match self.progress().port {
-            0 => DEFAULT_STEM_PORT,
-            port => port,
-        };
-        let mut spec = LocalContainerSpec::new(name, kind, &self.management_ip(), port);
-        spec.hostname = self.node().to_string();
-        if let Some(version) = &self.env.version {
-            spec.version = version.clone();
-        }
-        self.world().setup_local_container(&self.agent, spec)?;
-        self.progress().local = Some(name.to_string());
-        self.log.info(format!("{name} container created successfully"));
-        self.log.info(format!("starting {name} container"));
-        self.weka_ok(&["local", "start", name])?;
-        self.log.info("stem container started");
-        self.refresh_readiness();
-        Ok(())
-    }
-
-    /// Envoy, telemetry and SSD-proxy pods run a local container of their own kind.
-    fn ensure_special_container(&self, kind: ContainerKind) -> Result<(), RuntimeError> {
-        self.log.info(format!("ensuring {} container", self.mode_name()));
-        let progress = self.progress().clone();
-        let mut spec =
-            LocalContainerSpec::new(&self.env.name, kind, &self.management_ip(), progress.port);
-        spec.hostname = self.node().to_string();
-        spec.agent_port = progress.agent_port;
-        if let Some(version) = &self.env.version {
-            spec.version = version.clone();
-        }
-        let name = spec.name.clone();
-        self.world().setup_local_container(&self.agent, spec)?;
-        self.progress().local = Some(name.clone());
-        self.weka_ok(&["local", "start", &name])?;
-        self.log.info(format!("{} container is running", self.mode_name()));
-        self.refresh_readiness();
-        Ok(())
-    }
-
     pub(crate) fn mode_name(&self) -> String {
         self.ctx.env("MODE").unwrap_or_default().trim().to_string()
     }
-}
-
-/// The command line upstream logs for `weka local setup container`.
-fn setup_command(spec: &LocalContainerSpec) -> String {
-    let mut parts = vec![format!(
-        "weka local setup container --name {} --no-start --disable --cores {} --base-port {}",
-        spec.name, spec.cores, spec.port
-    )];
-    parts.push(format!("--management-ips {}", spec.management_ips.join(",")));
-    if spec.join_secret.is_some() {
-        parts.push(format!("--join-secret $(cat {OPERATOR_USER_DIR}/join-secret)"));
-    }
-    if !spec.join_ips.is_empty() {
-        parts.push(format!("--join-ips {}", spec.join_ips.join(",")));
-    }
-    if spec.kind.is_client() {
-        parts.push("--client --restricted".to_string());
-    }
-    if let Some(domain) = &spec.failure_domain {
-        parts.push(format!("--failure-domain {domain}"));
-    }
-    parts.join(" ")
 }
 
 /// Copies the files under `from` to `to` (directories made as needed), best effort.
