@@ -16,21 +16,21 @@ use crate::registry::{Resource, version_priority};
 use crate::routes::Route;
 use crate::server::ApiServer;
 
-pub const GIT_VERSION: &str = "v1.33.0+kubesim";
+/// The Kubernetes release kubesim answers as. kubectl 1.32 is the client the project targets,
+/// and the `kubectl` on the development machines is a dispatcher that runs the kubectl release
+/// matching the server's minor version, so this also chooses which kubectl runs.
+pub const GIT_VERSION: &str = "v1.32.5+kubesim";
 
+/// `/version` as a 1.32 kube-apiserver writes it (emulation fields arrived with 1.33).
 pub fn version() -> Value {
     json!({
         "major": "1",
-        "minor": "33",
-        "emulationMajor": "1",
-        "emulationMinor": "33",
-        "minCompatibilityMajor": "1",
-        "minCompatibilityMinor": "32",
+        "minor": "32",
         "gitVersion": GIT_VERSION,
         "gitCommit": "0000000000000000000000000000000000000000",
         "gitTreeState": "clean",
-        "buildDate": "2025-04-23T00:00:00Z",
-        "goVersion": "go1.24.2",
+        "buildDate": "2025-05-15T00:00:00Z",
+        "goVersion": "go1.23.8",
         "compiler": "gc",
         "platform": "linux/amd64",
     })

@@ -1,5 +1,6 @@
-//! Starting kubesim in-process: [`Kubesim::start`] binds, bootstraps the cluster objects,
-//! writes the kubeconfig and serves; the [`KubesimHandle`] gives tests the URL, a client, the
+//! Starting kubesim in-process: [`Kubesim::start`] binds, opens the store (restoring a state
+//! file if there is one), bootstraps the cluster objects, writes the kubeconfig, starts the
+//! built-in controllers and serves; the [`KubesimHandle`] gives tests the URL, a client, the
 //! request log and fault controls, and stops everything when dropped.
 
 use std::net::SocketAddr;
@@ -7,16 +8,20 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
 use crate::faults::Faults;
 use crate::handlers::create_internal;
-use crate::registry::Registry;
+use crate::hooks::CRD_STORAGE;
+use crate::registry::{Registry, crd_resources};
 use crate::request_log::RequestLog;
 use crate::server::{ApiServer, Settings, router};
-use crate::store::{Store, StoreConfig};
-use crate::{bootstrap_nodes, kubeconfig, lifecycle};
+use crate::store::{ObjectKey, PersistError, StateOptions, Store, StoreConfig, object};
+use crate::{bootstrap_nodes, gc, hooks, kubeconfig, lifecycle};
 
 #[derive(Clone, Debug)]
 pub struct KubesimConfig {
@@ -36,6 +41,11 @@ pub struct KubesimConfig {
     /// The node simulation (scheduler, kubelets; see `crate::nodes`): with `nodes` > 0 or
     /// nodes in its spec, the kubelets register the nodes instead of `bootstrap_nodes`.
     pub node_sim: crate::nodes::NodesConfig,
+    /// Durable state: every acknowledged write is in this file (see `crate::store::persist`),
+    /// and a start with an existing file restores it. In memory when `None`.
+    pub state_file: Option<PathBuf>,
+    /// Bytes of log after the snapshot beyond which the state file is compacted.
+    pub state_compact_after_bytes: u64,
 }
 
 impl Default for KubesimConfig {
@@ -50,6 +60,8 @@ impl Default for KubesimConfig {
             default_watch_timeout: Duration::from_secs(1800),
             request_log_capacity: 100_000,
             node_sim: crate::nodes::NodesConfig::default(),
+            state_file: None,
+            state_compact_after_bytes: StateOptions::new("").compact_after_bytes,
         }
     }
 }
@@ -64,6 +76,8 @@ pub enum StartError {
     Bootstrap(#[from] crate::errors::Error),
     #[error("cannot start the simulated nodes: {0}")]
     Nodes(#[from] crate::nodes::NodesError),
+    #[error(transparent)]
+    State(#[from] PersistError),
 }
 
 pub struct Kubesim;
@@ -79,8 +93,9 @@ impl Kubesim {
         let token =
             config.token.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let store = open_store(&config).await?;
         let api = Arc::new(ApiServer {
-            store: Store::new(StoreConfig { history_limit: config.watch_history }),
+            store,
             registry: Registry::new(),
             request_log: RequestLog::new(config.request_log_capacity),
             faults: Faults::default(),
@@ -94,6 +109,7 @@ impl Kubesim {
             nodes: Default::default(),
         });
         let simulate_nodes = crate::nodes::Nodes::wanted(config.nodes, &config.node_sim);
+        serve_restored_crds(&api);
         bootstrap(&api, if simulate_nodes { 0 } else { config.nodes })?;
 
         let base_url = format!("http://{addr}");
@@ -109,7 +125,11 @@ impl Kubesim {
             .map_err(|source| StartError::Kubeconfig { path: kubeconfig_path.clone(), source })?;
 
         tokio::spawn(lifecycle::run(api.clone()));
-        let app = router(api.clone());
+        tokio::spawn(gc::run(api.clone()));
+        let mut app = router(api.clone());
+        if config.state_file.is_some() {
+            app = app.layer(axum::middleware::from_fn_with_state(api.clone(), acknowledge_durable));
+        }
         let mut stop = shutdown_rx;
         tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -143,19 +163,74 @@ impl Kubesim {
     }
 }
 
-/// The namespaces every cluster starts with, and the requested nodes.
+/// The store: in memory, or restored from and kept in the state file. Opening waits for the
+/// file's lock (a previous server may still be letting go of it), so off the runtime.
+async fn open_store(config: &KubesimConfig) -> Result<Store, StartError> {
+    let store_config = StoreConfig { history_limit: config.watch_history };
+    let Some(path) = &config.state_file else {
+        return Ok(Store::new(store_config));
+    };
+    let options =
+        StateOptions { path: path.clone(), compact_after_bytes: config.state_compact_after_bytes };
+    let opened = tokio::task::spawn_blocking(move || Store::open(store_config, &options)).await;
+    match opened {
+        Ok(result) => Ok(result?),
+        Err(join) => Err(StartError::State(PersistError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(join.to_string()),
+        })),
+    }
+}
+
+/// Serves the kinds of the CRDs a restored store holds, as when they were created.
+fn serve_restored_crds(api: &ApiServer) {
+    for crd in api.store.list(CRD_STORAGE, None).items {
+        if object::deletion_timestamp(&crd).is_none() {
+            hooks::establish(api, &crd);
+        } else if let Ok(resources) = crd_resources(&crd) {
+            // Terminating: its kinds stay served until the lifecycle controller is done.
+            api.registry.set_custom(object::name(&crd).unwrap_or(""), resources);
+        }
+    }
+}
+
+/// With durable state, a write is answered only once it is on disk.
+async fn acknowledge_durable(
+    State(api): State<Arc<ApiServer>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let reads = matches!(*request.method(), http::Method::GET | http::Method::HEAD);
+    let response = next.run(request).await;
+    if reads || !response.status().is_success() {
+        return response;
+    }
+    match api.store.durable(api.store.current_rv()).await {
+        Ok(()) => response,
+        Err(error) => crate::errors::Error::Internal(format!("the write is not durable: {error}"))
+            .into_response(),
+    }
+}
+
+/// The namespaces every cluster starts with, and the requested nodes (those a restored
+/// store already holds are kept).
 fn bootstrap(api: &ApiServer, nodes: usize) -> Result<(), crate::errors::Error> {
     let namespaces = api.registry.lookup("", "v1", "namespaces").expect("namespaces are built in");
+    let missing =
+        |storage: &str, name: &str| api.store.get(storage, &ObjectKey::new("", name)).is_none();
     for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-        create_internal(
-            api,
-            &namespaces,
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
-        )?;
+        if missing(&namespaces.storage, name) {
+            let ns: Value =
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+            create_internal(api, &namespaces, ns)?;
+        }
     }
     let node_resource = api.registry.lookup("", "v1", "nodes").expect("nodes are built in");
     for index in 1..=nodes {
-        create_internal(api, &node_resource, bootstrap_nodes::node(index))?;
+        let node = bootstrap_nodes::node(index);
+        if missing(&node_resource.storage, object::name(&node).unwrap_or("")) {
+            create_internal(api, &node_resource, node)?;
+        }
     }
     Ok(())
 }

@@ -14,8 +14,9 @@
 //! - [`routes`] parses Kubernetes paths; [`server`] is the one axum handler (auth, faults,
 //!   request log); [`handlers`] serve get/list/create/update/patch/delete and subresources;
 //!   [`watch`] streams events; [`discovery`] and [`openapi`] describe the API.
-//! - [`hooks`] (CRD establishment) and [`lifecycle`] (namespace and CRD deletion) play the
-//!   built-in controllers this round needs.
+//! - [`hooks`] (CRD establishment), [`lifecycle`] (namespace and CRD deletion) and [`gc`]
+//!   (garbage collection by ownerReferences, propagation policies) play the built-in
+//!   controllers; durable state (`--state FILE`) is [`store::persist`].
 //! - [`faults`] and [`request_log`] are what tests use to break and observe the server;
 //!   [`handle`] starts it in-process and [`kubeconfig`] describes how to reach it;
 //!   [`bootstrap_nodes`] are the plain Node objects of `--nodes N` when nodes are not simulated.
@@ -23,8 +24,7 @@
 //!
 //! Extension points for later rounds: strategic merge and server-side apply plug into
 //! `handlers::write::parse_patch` (they answer 415 today); Table output into `handlers::read`;
-//! OpenAPI schemas into [`openapi`]; garbage collection next to [`lifecycle`]; durable state
-//! behind [`store::Store`]; exec/log as pod subresources in `handlers::subresources`.
+//! OpenAPI schemas into [`openapi`]; exec/log as pod subresources in `handlers::subresources`.
 
 pub mod admission;
 pub mod bootstrap_nodes;
@@ -34,6 +34,7 @@ pub mod defaults;
 pub mod discovery;
 pub mod errors;
 pub mod faults;
+pub mod gc;
 pub mod handle;
 pub mod handlers;
 pub mod hooks;

@@ -1,4 +1,5 @@
-//! The kubesim binary: `kubesim serve --listen 127.0.0.1:PORT --kubeconfig PATH [--nodes N]`.
+//! The kubesim binary:
+//! `kubesim serve --listen 127.0.0.1:PORT --kubeconfig PATH [--nodes N] [--state FILE]`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ struct Cli {
 enum Command {
     /// Serve the Kubernetes API until SIGINT or SIGTERM.
     #[command(
-        after_help = "State is kept in memory. Durable state (--state FILE) arrives in a later round."
+        after_help = "State is kept in memory unless --state FILE is given: then every acknowledged write is in FILE (an append-only log, compacted into snapshots), and a restart - after a crash too - restores every object and goes on with higher resourceVersions."
     )]
     Serve {
         /// Address to listen on (plain HTTP).
@@ -36,6 +37,12 @@ enum Command {
         /// its nodes come first, `--nodes` adds default ones up to N.
         #[arg(long)]
         node_spec: Option<PathBuf>,
+        /// Keep the state in FILE (created if missing, restored if present).
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// Compact the state file when this many bytes were logged since its snapshot.
+        #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+        state_compact_bytes: u64,
     },
 }
 
@@ -48,7 +55,8 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve { listen, kubeconfig, nodes, token, node_spec } = Cli::parse().command;
+    let Command::Serve { listen, kubeconfig, nodes, token, node_spec, state, state_compact_bytes } =
+        Cli::parse().command;
     let mut node_sim = kubesim::nodes::NodesConfig::default();
     if let Some(path) = node_spec {
         node_sim.spec = kubesim::nodes::node_spec::NodeSpecFile::load(&path.to_string_lossy())?;
@@ -59,6 +67,8 @@ async fn main() -> anyhow::Result<()> {
         nodes,
         token,
         node_sim,
+        state_file: state,
+        state_compact_after_bytes: state_compact_bytes,
         ..Default::default()
     })
     .await?;

@@ -80,7 +80,10 @@ async fn dispatch(State(api): State<Arc<ApiServer>>, request: axum::extract::Req
         record.subresource = path.subresource.clone();
         record.namespace = path.namespace.clone();
         record.name = path.name.clone();
-        if path.verb == routes::Verb::Patch {
+        // Patches always (the patch type); other writes when they carry a body's media type.
+        if path.verb == routes::Verb::Patch
+            || (path.verb.is_write() && parts.headers.contains_key(header::CONTENT_TYPE))
+        {
             record.content_type = Some(body::content_type(&parts.headers));
         }
     }

@@ -158,7 +158,7 @@ async fn kubectl_api_resources_and_version() {
     assert!(sim.request_log().find(|r| r.path == "/apis/apps/v1").is_empty());
 
     let version = json_of(&kubectl(&sim, &["version", "-o", "json"]).await);
-    assert_eq!(version["serverVersion"]["minor"], "33");
+    assert_eq!(version["serverVersion"]["minor"], "32");
 }
 
 const WIDGET: &str = "apiVersion: example.com/v1

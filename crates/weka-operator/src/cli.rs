@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+pub use crate::commands::bench::BenchArgs;
+pub use crate::commands::simulate::SimulateArgs;
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
@@ -20,10 +22,11 @@ pub enum Command {
     Crds(CrdsArgs),
     /// Run the operator against a Kubernetes cluster.
     Run(Box<RunArgs>),
-    /// Bring up a simulated Kubernetes + WEKA and run the operator against it.
-    Simulate,
-    /// Scale benchmark on the simulator.
-    Bench,
+    /// Bring up a simulated Kubernetes + WEKA, run the operator against it and bring a WEKA
+    /// cluster to Ready.
+    Simulate(Box<SimulateArgs>),
+    /// Scale benchmark on the simulator: time to Ready, API requests, RSS, pod recreation.
+    Bench(Box<BenchArgs>),
 }
 
 #[derive(Debug, Args)]

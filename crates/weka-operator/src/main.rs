@@ -15,8 +15,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Crds(args) => commands::crds::run(&args),
         Command::Run(args) => commands::run::run(*args),
-        Command::Simulate => commands::not_yet("simulate", 7),
-        Command::Bench => commands::not_yet("bench", 7),
+        Command::Simulate(args) => commands::simulate::run(*args),
+        Command::Bench(args) => commands::bench::run(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,13 +14,14 @@ use crate::errors::{Error, Result};
 use crate::hooks;
 use crate::registry::Resource;
 use crate::server::{ApiServer, success_status};
-use crate::store::{DeleteMode, DeleteOptions, DeleteOutcome, ObjectKey, object};
+use crate::store::{DeleteMode, DeleteOptions, DeleteOutcome, ObjectKey, Propagation, object};
 
 /// The DeleteOptions of one request.
 #[derive(Clone, Debug, Default)]
 pub struct DeleteRequest {
     pub grace_period_seconds: Option<i64>,
-    /// Recorded; acted on by the garbage collector (a later round).
+    /// Background, Foreground or Orphan: which garbage-collector finalizer the object gets
+    /// (see `crate::gc`).
     pub propagation_policy: Option<String>,
     pub uid: Option<String>,
     pub resource_version: Option<String>,
@@ -96,8 +97,15 @@ fn mark_namespace_terminating(ns: &mut Value) {
 /// How an object of `resource` is deleted: pods bound to a node wait for their kubelet
 /// (grace period), unbound or finished pods go at once; namespaces empty themselves first.
 fn delete_mode(resource: &Resource, current: &Value, request: &DeleteRequest) -> DeleteOptions {
+    let propagation = match request.propagation_policy.as_deref() {
+        Some("Foreground") => Some(Propagation::Foreground),
+        Some("Orphan") => Some(Propagation::Orphan),
+        Some("Background") => Some(Propagation::Background),
+        _ => None,
+    };
     let mut options = DeleteOptions {
         dry_run: request.dry_run,
+        propagation,
         uid: request.uid.clone(),
         resource_version: request.resource_version.clone(),
         ..Default::default()

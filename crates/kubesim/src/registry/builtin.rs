@@ -1,5 +1,5 @@
 //! The built-in kinds, with the names, scope, subresources and field selectors a real
-//! kube-apiserver (1.33) serves them with.
+//! kube-apiserver (1.32) serves them with.
 
 use k8s_openapi::api::{
     apps::v1 as apps, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,

@@ -6,10 +6,16 @@
 //!   resourceVersion, generation, deletionTimestamp, names made from generateName.
 //! - Each resource type keeps a bounded window of its recent changes; watches and lists at an
 //!   older resourceVersion are served from it and get [`StoreError::Expired`] past it.
-//! - Watchers share `Arc`'d events through one broadcast channel per resource type.
+//! - Watchers share `Arc`'d events through one broadcast channel per resource type; every
+//!   change of every type also goes, in resourceVersion order, to the change feed (the
+//!   built-in controllers follow it) and, with durable state, to the [`persist`] journal.
+//! - Deletion follows the apiserver: finalizers hold an object with a deletionTimestamp, and
+//!   a propagation policy sets the garbage collector's `orphan` / `foregroundDeletion`
+//!   finalizers.
 
 mod event;
 pub mod object;
+pub mod persist;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -22,7 +28,18 @@ use tokio::sync::broadcast;
 
 pub use event::{EventKind, WatchEvent, encode_event};
 pub use object::ObjectKey;
+pub use persist::{PersistError, StateOptions};
 use table::Table;
+
+/// The finalizer of an owner deleted with `propagationPolicy=Foreground`: it stays until the
+/// garbage collector has deleted its blocking dependents.
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+/// The finalizer of an owner deleted with `propagationPolicy=Orphan`: it stays until the
+/// garbage collector has removed the owner from its dependents' ownerReferences.
+pub const ORPHAN_FINALIZER: &str = "orphan";
+
+/// Changes buffered for a change-feed subscriber that falls behind (it then resyncs).
+const CHANGE_FEED_CAPACITY: usize = 16 * 1024;
 
 /// Why a store operation was refused. The API layer turns these into `Status` objects.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -85,9 +102,40 @@ pub enum DeleteMode {
     Graceful { seconds: i64 },
 }
 
+/// What happens to the dependents of a deleted object (`propagationPolicy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Propagation {
+    /// The object goes now; the garbage collector deletes the dependents afterwards.
+    Background,
+    /// The object waits (`foregroundDeletion`) until its blocking dependents are deleted.
+    Foreground,
+    /// The object waits (`orphan`) until its dependents no longer name it as an owner.
+    Orphan,
+}
+
+impl Propagation {
+    /// The object's finalizers under this policy, as the apiserver sets them on delete: the
+    /// garbage collector's finalizers replaced by the one the policy asks for.
+    fn finalizers(self, current: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = current
+            .iter()
+            .filter(|f| *f != FOREGROUND_FINALIZER && *f != ORPHAN_FINALIZER)
+            .cloned()
+            .collect();
+        match self {
+            Propagation::Background => {}
+            Propagation::Foreground => out.push(FOREGROUND_FINALIZER.into()),
+            Propagation::Orphan => out.push(ORPHAN_FINALIZER.into()),
+        }
+        out
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct DeleteOptions {
     pub dry_run: bool,
+    /// `None` keeps the garbage collector's finalizers the object has.
+    pub propagation: Option<Propagation>,
     pub uid: Option<String>,
     pub resource_version: Option<String>,
     pub mode: DeleteMode,
@@ -102,6 +150,7 @@ impl Default for DeleteOptions {
     fn default() -> Self {
         DeleteOptions {
             dry_run: false,
+            propagation: None,
             uid: None,
             resource_version: None,
             mode: DeleteMode::Immediate,
@@ -150,19 +199,99 @@ pub enum WatchFrom {
     After(u64),
 }
 
+/// One change of any resource type, as the change feed and the journal carry it.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The storage key of the resource type.
+    pub resource: Arc<str>,
+    pub event: Arc<WatchEvent>,
+}
+
 struct Inner {
     rv: u64,
+    /// The resourceVersion the store started from (restored state): history begins after it.
+    floor: u64,
     tables: HashMap<String, Table>,
 }
 
 pub struct Store {
     inner: Mutex<Inner>,
     config: StoreConfig,
+    changes: broadcast::Sender<Change>,
+    journal: Option<persist::Journal>,
 }
 
 impl Store {
+    /// An empty store in memory.
     pub fn new(config: StoreConfig) -> Self {
-        Store { inner: Mutex::new(Inner { rv: 0, tables: HashMap::new() }), config }
+        let (changes, _) = broadcast::channel(CHANGE_FEED_CAPACITY);
+        Store {
+            inner: Mutex::new(Inner { rv: 0, floor: 0, tables: HashMap::new() }),
+            config,
+            changes,
+            journal: None,
+        }
+    }
+
+    /// A store kept in a state file: what the file holds is restored, and every change is
+    /// appended to it (see [`Store::durable`]).
+    pub fn open(config: StoreConfig, state: &StateOptions) -> Result<Self, PersistError> {
+        let opened = persist::open(state)?;
+        let store = Store::new(config);
+        {
+            let mut inner = store.lock();
+            let limit = store.config.history_limit;
+            let floor = opened.resume_rv;
+            inner.rv = floor;
+            inner.floor = floor;
+            for (resource, obj) in opened.objects {
+                let table = inner
+                    .tables
+                    .entry(resource.to_string())
+                    .or_insert_with(|| Table::new(&resource, limit, floor));
+                table.objects.insert(ObjectKey::of(&obj), obj);
+            }
+        }
+        Ok(Store { journal: Some(opened.journal), ..store })
+    }
+
+    /// Resolves once every change up to `rv` is on disk (at once for a store in memory): what
+    /// a write waits for before it is acknowledged. The error says why the state file
+    /// cannot be written.
+    pub async fn durable(&self, rv: u64) -> Result<(), String> {
+        match &self.journal {
+            Some(journal) => journal.wait(rv).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Every change from now on, of every resource type, in resourceVersion order. A
+    /// subscriber that falls behind gets `Lagged` and must resync from [`Store::all`].
+    pub fn changes(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Every object of every resource type, with the resourceVersion of that state.
+    pub fn all(&self) -> (u64, Vec<(Arc<str>, Arc<Value>)>) {
+        let inner = self.lock();
+        let objects = inner
+            .tables
+            .values()
+            .flat_map(|t| t.objects.values().map(|o| (t.name.clone(), o.clone())))
+            .collect();
+        (inner.rv, objects)
+    }
+
+    /// Records a change: history and watchers of its type, the journal, the change feed.
+    /// Called under the lock, so changes reach all of them in resourceVersion order.
+    fn commit(&self, table: &mut Table, event: WatchEvent) {
+        let event = table.publish(event);
+        let change = Change { resource: table.name.clone(), event };
+        if let Some(journal) = &self.journal {
+            journal.append(change.clone());
+        }
+        // No subscriber is not an error.
+        let _ = self.changes.send(change);
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -227,8 +356,11 @@ impl Store {
     pub fn watch(&self, resource: &str, from: WatchFrom) -> Result<Subscription, StoreError> {
         let mut inner = self.lock();
         let rv = inner.rv;
-        let limit = self.config.history_limit;
-        let table = inner.tables.entry(resource.to_string()).or_insert_with(|| Table::new(limit));
+        let (limit, floor) = (self.config.history_limit, inner.floor);
+        let table = inner
+            .tables
+            .entry(resource.to_string())
+            .or_insert_with(|| Table::new(resource, limit, floor));
         let receiver = table.sender.subscribe();
         match from {
             WatchFrom::Now => Ok(Subscription {
@@ -275,9 +407,12 @@ impl Store {
         options: WriteOptions,
     ) -> Result<Arc<Value>, StoreError> {
         let mut inner = self.lock();
-        let limit = self.config.history_limit;
+        let (limit, floor) = (self.config.history_limit, inner.floor);
         let next_rv = inner.rv + 1;
-        let table = inner.tables.entry(resource.to_string()).or_insert_with(|| Table::new(limit));
+        let table = inner
+            .tables
+            .entry(resource.to_string())
+            .or_insert_with(|| Table::new(resource, limit, floor));
         let namespace = object::namespace(&obj).unwrap_or("").to_string();
         let name = match (object::name(&obj), object::generate_name(&obj)) {
             (Some(name), _) => name.to_string(),
@@ -322,7 +457,7 @@ impl Store {
         object::set_resource_version(&mut obj, next_rv);
         let obj = Arc::new(obj);
         table.objects.insert(key, obj.clone());
-        table.publish(WatchEvent::new(EventKind::Added, next_rv, obj.clone(), None));
+        self.commit(table, WatchEvent::new(EventKind::Added, next_rv, obj.clone(), None));
         inner.rv = next_rv;
         Ok(obj)
     }
@@ -399,7 +534,8 @@ impl Store {
         let deleted = being_deleted
             && no_grace_left
             && !object::finalizers(&old).is_empty()
-            && object::finalizers(&obj).is_empty();
+            && object::finalizers(&obj).is_empty()
+            && !held_by_spec_finalizers(resource, &obj);
         if options.dry_run {
             return Ok(UpdateOutcome { object: Arc::new(obj), deleted });
         }
@@ -407,10 +543,16 @@ impl Store {
         let obj = Arc::new(obj);
         if deleted {
             table.objects.remove(&key);
-            table.publish(WatchEvent::new(EventKind::Deleted, next_rv, obj.clone(), Some(old)));
+            self.commit(
+                table,
+                WatchEvent::new(EventKind::Deleted, next_rv, obj.clone(), Some(old)),
+            );
         } else {
             table.objects.insert(key, obj.clone());
-            table.publish(WatchEvent::new(EventKind::Modified, next_rv, obj.clone(), Some(old)));
+            self.commit(
+                table,
+                WatchEvent::new(EventKind::Modified, next_rv, obj.clone(), Some(old)),
+            );
         }
         inner.rv = next_rv;
         Ok(UpdateOutcome { object: obj, deleted })
@@ -445,7 +587,12 @@ impl Store {
                 )));
             }
         }
-        let has_finalizers = !object::finalizers(&old).is_empty();
+        let old_finalizers = object::finalizers(&old);
+        let finalizers = match options.propagation {
+            Some(policy) => policy.finalizers(&old_finalizers),
+            None => old_finalizers.clone(),
+        };
+        let has_finalizers = !finalizers.is_empty();
         let grace = match options.mode {
             DeleteMode::Graceful { seconds } if seconds > 0 => Some(seconds),
             _ => None,
@@ -458,7 +605,10 @@ impl Store {
             object::set_resource_version(&mut last, next_rv);
             let last = Arc::new(last);
             table.objects.remove(key);
-            table.publish(WatchEvent::new(EventKind::Deleted, next_rv, last.clone(), Some(old)));
+            self.commit(
+                table,
+                WatchEvent::new(EventKind::Deleted, next_rv, last.clone(), Some(old)),
+            );
             inner.rv = next_rv;
             return Ok(DeleteOutcome::Deleted(last));
         }
@@ -468,13 +618,20 @@ impl Store {
             .and_then(|m| m.get("deletionGracePeriodSeconds"))
             .and_then(Value::as_i64);
         let already_marked = object::deletion_timestamp(&old).is_some();
-        if already_marked && current_grace.is_some_and(|g| g <= grace_seconds) {
+        let keep_mark = already_marked && current_grace.is_some_and(|g| g <= grace_seconds);
+        if keep_mark && finalizers == old_finalizers {
             return Ok(DeleteOutcome::Marked(old));
         }
         let mut marked = (*old).clone();
         let meta = object::metadata_mut(&mut marked);
-        meta.insert("deletionTimestamp".into(), Value::String(object::timestamp_in(grace_seconds)));
-        meta.insert("deletionGracePeriodSeconds".into(), Value::from(grace_seconds));
+        if !keep_mark {
+            let at = object::timestamp_in(grace_seconds);
+            meta.insert("deletionTimestamp".into(), Value::String(at));
+            meta.insert("deletionGracePeriodSeconds".into(), Value::from(grace_seconds));
+        }
+        if finalizers != old_finalizers {
+            meta.insert("finalizers".into(), Value::from(finalizers));
+        }
         if let Some(on_mark) = options.on_mark {
             on_mark(&mut marked);
         }
@@ -484,7 +641,10 @@ impl Store {
         object::set_resource_version(&mut marked, next_rv);
         let marked = Arc::new(marked);
         table.objects.insert(key.clone(), marked.clone());
-        table.publish(WatchEvent::new(EventKind::Modified, next_rv, marked.clone(), Some(old)));
+        self.commit(
+            table,
+            WatchEvent::new(EventKind::Modified, next_rv, marked.clone(), Some(old)),
+        );
         inner.rv = next_rv;
         Ok(DeleteOutcome::Marked(marked))
     }
@@ -506,10 +666,17 @@ impl Store {
         object::set_resource_version(&mut last, next_rv);
         let last = Arc::new(last);
         table.objects.remove(key);
-        table.publish(WatchEvent::new(EventKind::Deleted, next_rv, last.clone(), Some(old)));
+        self.commit(table, WatchEvent::new(EventKind::Deleted, next_rv, last.clone(), Some(old)));
         inner.rv = next_rv;
         Ok(last)
     }
+}
+
+/// A namespace also waits for its `spec.finalizers` (the namespace controller's
+/// `kubernetes`), whatever happens to its metadata finalizers.
+fn held_by_spec_finalizers(resource: &str, obj: &Value) -> bool {
+    resource == "namespaces"
+        && obj.pointer("/spec/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty())
 }
 
 /// Five characters from the alphabet the apiserver uses for generateName suffixes.

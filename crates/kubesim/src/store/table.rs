@@ -11,6 +11,8 @@ use super::event::{EventKind, WatchEvent};
 use super::object::ObjectKey;
 
 pub(super) struct Table {
+    /// The storage key, shared with every change this table publishes.
+    pub name: Arc<str>,
     pub objects: BTreeMap<ObjectKey, Arc<Value>>,
     history: VecDeque<Arc<WatchEvent>>,
     history_limit: usize,
@@ -20,20 +22,23 @@ pub(super) struct Table {
 }
 
 impl Table {
-    pub fn new(history_limit: usize) -> Self {
+    /// A table whose history starts after `floor`: changes up to it (before a restart) are
+    /// not kept, so watches from older versions expire.
+    pub fn new(name: &str, history_limit: usize, floor: u64) -> Self {
         let history_limit = history_limit.max(1);
         let (sender, _) = broadcast::channel(history_limit.max(16));
         Table {
+            name: Arc::from(name),
             objects: BTreeMap::new(),
             history: VecDeque::new(),
             history_limit,
-            compacted_rv: 0,
+            compacted_rv: floor,
             sender,
         }
     }
 
     /// Records a change and sends it to the watchers.
-    pub fn publish(&mut self, event: WatchEvent) {
+    pub fn publish(&mut self, event: WatchEvent) -> Arc<WatchEvent> {
         let event = Arc::new(event);
         if self.history.len() == self.history_limit
             && let Some(old) = self.history.pop_front()
@@ -42,7 +47,8 @@ impl Table {
         }
         self.history.push_back(event.clone());
         // No receivers is not an error for us.
-        let _ = self.sender.send(event);
+        let _ = self.sender.send(event.clone());
+        event
     }
 
     pub fn compacted_rv(&self) -> u64 {

@@ -1,5 +1,6 @@
 use serde_json::json;
 
+use super::persist::StateOptions;
 use super::*;
 
 fn store(history: usize) -> Store {
@@ -207,4 +208,135 @@ fn list_at_an_older_version_undoes_later_changes() {
     assert_eq!(old[1]["data"]["k"], "1");
     let after_a = s.list_at("configmaps", Some("default"), at, Some(&key("a"))).unwrap();
     assert_eq!(after_a.len(), 2);
+}
+
+#[test]
+fn a_propagation_policy_sets_the_collector_finalizers() {
+    let s = store(100);
+    let mut obj = cm("a", "1");
+    obj["metadata"]["finalizers"] = json!(["example.com/keep"]);
+    s.create("configmaps", obj, WriteOptions::default()).unwrap();
+    let foreground =
+        DeleteOptions { propagation: Some(Propagation::Foreground), ..Default::default() };
+    let DeleteOutcome::Marked(marked) = s.delete("configmaps", &key("a"), &foreground).unwrap()
+    else {
+        panic!("held by finalizers");
+    };
+    assert_eq!(object::finalizers(&marked), vec!["example.com/keep", FOREGROUND_FINALIZER]);
+    assert!(object::deletion_timestamp(&marked).is_some());
+    // Deleting again with another policy swaps the collector's finalizer.
+    let orphan = DeleteOptions { propagation: Some(Propagation::Orphan), ..Default::default() };
+    let DeleteOutcome::Marked(again) = s.delete("configmaps", &key("a"), &orphan).unwrap() else {
+        panic!("still held");
+    };
+    assert_eq!(object::finalizers(&again), vec!["example.com/keep", ORPHAN_FINALIZER]);
+    assert_eq!(again["metadata"]["deletionTimestamp"], marked["metadata"]["deletionTimestamp"]);
+
+    s.create("configmaps", cm("b", "1"), WriteOptions::default()).unwrap();
+    let background =
+        DeleteOptions { propagation: Some(Propagation::Background), ..Default::default() };
+    assert!(matches!(
+        s.delete("configmaps", &key("b"), &background).unwrap(),
+        DeleteOutcome::Deleted(_)
+    ));
+}
+
+#[test]
+fn a_terminating_namespace_waits_for_its_spec_finalizers() {
+    let s = store(100);
+    let ns = json!({"metadata": {"name": "ns", "finalizers": ["orphan"]},
+                    "spec": {"finalizers": ["kubernetes"]}});
+    s.create("namespaces", ns, WriteOptions::default()).unwrap();
+    let options = DeleteOptions { hold: true, ..Default::default() };
+    s.delete("namespaces", &ObjectKey::new("", "ns"), &options).unwrap();
+    let mut current = (*s.get("namespaces", &ObjectKey::new("", "ns")).unwrap()).clone();
+    current["metadata"]["finalizers"] = json!([]);
+    let outcome = s.update("namespaces", current, WriteOptions::default()).unwrap();
+    assert!(!outcome.deleted, "spec.finalizers still hold it");
+}
+
+#[tokio::test]
+async fn the_change_feed_carries_every_type_in_order() {
+    let s = store(100);
+    let mut feed = s.changes();
+    s.create("configmaps", cm("a", "1"), WriteOptions::default()).unwrap();
+    s.create("secrets", cm("b", "1"), WriteOptions::default()).unwrap();
+    s.delete("configmaps", &key("a"), &DeleteOptions::default()).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let change = feed.recv().await.unwrap();
+        seen.push((change.resource.to_string(), change.event.kind, change.event.rv));
+    }
+    assert_eq!(
+        seen,
+        vec![
+            ("configmaps".into(), EventKind::Added, 1),
+            ("secrets".into(), EventKind::Added, 2),
+            ("configmaps".into(), EventKind::Deleted, 3),
+        ]
+    );
+    let (rv, all) = s.all();
+    assert_eq!((rv, all.len()), (3, 1));
+}
+
+fn state_path(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kubesim-store-{name}-{}", uuid::Uuid::new_v4()));
+    dir.join("state")
+}
+
+#[tokio::test]
+async fn a_reopened_state_file_has_every_object_and_higher_versions() {
+    let path = state_path("reopen");
+    let options = StateOptions::new(&path);
+    let last_rv = {
+        let s = Store::open(StoreConfig::default(), &options).unwrap();
+        s.create("configmaps", cm("a", "1"), WriteOptions::default()).unwrap();
+        s.create("configmaps", cm("b", "1"), WriteOptions::default()).unwrap();
+        let mut b = cm("b", "2");
+        b["metadata"].as_object_mut().unwrap().remove("resourceVersion");
+        s.update("configmaps", b, WriteOptions::default()).unwrap();
+        s.delete("configmaps", &key("a"), &DeleteOptions::default()).unwrap();
+        s.durable(s.current_rv()).await.unwrap();
+        s.current_rv()
+    };
+    let s = Store::open(StoreConfig::default(), &options).unwrap();
+    assert_eq!(s.current_rv(), last_rv, "a clean close resumes right after the last version");
+    let items = s.list("configmaps", None).items;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["data"]["k"], "2");
+    // History does not survive: watching from before the restart expires.
+    assert!(matches!(s.watch("configmaps", WatchFrom::After(1)), Err(StoreError::Expired { .. })));
+    let c = s.create("configmaps", cm("c", "1"), WriteOptions::default()).unwrap();
+    assert!(rv(&c) > last_rv);
+    drop(s);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[tokio::test]
+async fn compaction_keeps_the_state_and_shrinks_the_file() {
+    let path = state_path("compact");
+    let options = StateOptions { path: path.clone(), compact_after_bytes: 4096 };
+    {
+        let s = Store::open(StoreConfig::default(), &options).unwrap();
+        s.create("configmaps", cm("keep", "0"), WriteOptions::default()).unwrap();
+        for i in 0..200 {
+            let name = format!("tmp-{i}");
+            s.create("configmaps", cm(&name, "x"), WriteOptions::default()).unwrap();
+            s.delete("configmaps", &key(&name), &DeleteOptions::default()).unwrap();
+            s.durable(s.current_rv()).await.unwrap();
+        }
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size < 8192, "compacted, not a log of 400 changes: {size} bytes");
+    let s = Store::open(StoreConfig::default(), &options).unwrap();
+    let names: Vec<String> = s
+        .list("configmaps", None)
+        .items
+        .iter()
+        .map(|o| object::name(o).unwrap().to_string())
+        .collect();
+    assert_eq!(names, vec!["keep"]);
+    assert_eq!(s.current_rv(), 401);
+    drop(s);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }

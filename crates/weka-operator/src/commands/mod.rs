@@ -1,21 +1,25 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod crds;
 pub mod run;
+pub mod simulate;
 
 /// Errors of the subcommands.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
-    #[error("`weka-operator {command}` is not implemented yet (issue {issue})")]
-    NotYet { command: &'static str, issue: u32 },
     #[error("invalid configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
     #[error("invalid configuration: {0}")]
     Telemetry(#[from] crate::telemetry::TelemetryError),
     #[error(transparent)]
     Run(#[from] crate::runtime::RunError),
+    #[error(transparent)]
+    Simulate(#[from] simulate::SimulateError),
+    #[error(transparent)]
+    Bench(#[from] bench::BenchError),
 }
 
 impl CommandError {
@@ -26,8 +30,4 @@ impl CommandError {
             _ => 1,
         }
     }
-}
-
-pub fn not_yet(command: &'static str, issue: u32) -> Result<(), CommandError> {
-    Err(CommandError::NotYet { command, issue })
 }

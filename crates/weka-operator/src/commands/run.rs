@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::CommandError;
 use crate::cli::RunArgs;
+use crate::controllers::cluster::WekaClusterController;
 use crate::controllers::container::{ContainerObject, WekaContainerController};
 use crate::metrics::Metrics;
 use crate::runtime::{self, Operator, RunError};
@@ -36,6 +37,7 @@ async fn serve(args: RunArgs) -> Result<(), RunError> {
     // The controllers register here as they are written (issues of the controllers).
     let mut operator = Operator::new(client, config, metrics);
     operator.register::<ContainerObject, _>(WekaContainerController::new());
+    operator.register::<weka_api::WekaCluster, _>(WekaClusterController::new());
     let mut handle = operator.start().await?;
     if let Some(addr) = handle.health_addr() {
         tracing::info!(%addr, "serving /healthz and /readyz");

@@ -9,6 +9,7 @@ use crate::controllers::container::state::ContainerState;
 use crate::controllers::container::steps::{
     lifecycle, local_status, node, pod, termination, upgrade,
 };
+use crate::controllers::container::steps::{drivers, nics, resources};
 use crate::engine::Step;
 
 const THREE_MINUTES: Duration = Duration::from_secs(180);
@@ -44,8 +45,9 @@ pub static STEPS: &[Step<ContainerState>] = &[
     // Ours: a pod that must change where Kubernetes allows no in-place change is replaced
     // through the termination protocol (upstream leaves this to the cluster's config hash).
     Step::new("replacePodOnSpecChange", pod::replace_pod_on_spec_change).when(&[POD_NOT_TERMINATING]),
-    // 23 EnsureDrivers — TODO(follow-up, drivers): load the drivers before the pod.
-    // 24 AllocateNICs — TODO(follow-up, resource allocation).
+    /* 23 */ Step::new("EnsureDrivers", drivers::ensure_drivers)
+        .when(&[REQUIRES_DRIVERS, NOT_MARKED_FOR_DELETION, HAS_NODE_AFFINITY]),
+    /* 24 */ Step::new("AllocateNICs", nics::allocate_nics).when(&[SHOULD_ALLOCATE_NICS]),
     // 25 MigratePVC — TODO(follow-up, migrations).
     /* 26 */ Step::new("ReportNodeUnschedulable", node::report_node_unschedulable)
         .when(&[NODE_UNSCHEDULABLE])
@@ -58,13 +60,22 @@ pub static STEPS: &[Step<ContainerState>] = &[
         .when(&[MUST_HAVE_NODE_AFFINITY])
         .once(cond::CONTAINER_AFFINITY_SET, "NodeAffinitySet", "the container owns its node"),
     /* 32 */ Step::new("setNodeAffinityStatus", node::set_node_affinity_status).when(&[NO_STATUS_NODE_AFFINITY]),
-    // 33 ensureProxyContainer, 34 EnsureDrivers — TODO(follow-up, drives and drivers).
+    // 33 ensureProxyContainer — TODO(follow-up, drives).
+    /* 34 */ Step::new("EnsureDrivers", drivers::ensure_drivers).when(&[REQUIRES_DRIVERS, HAS_NODE_AFFINITY]),
     /* 35 */ Step::new("HandleNodeNotReady", node::handle_node_not_ready),
     /* 36 */ Step::new("WaitForPodRunning", pod::wait_for_pod_running),
-    // 37 AllocateResources, 38 AllocateDrivesIfNeeded — TODO(follow-up, resource allocation).
-    // 39 WriteResources, 40 checkUnhealyPodResources — TODO(follow-up, resources.json):
-    //    until then, modes whose runtime waits for resources.json (drive, compute, client,
-    //    s3, nfs, envoy, telemetry, data-services) do not start WEKA.
+    /* 37 */ Step::new("AllocateResources", resources::allocate_resources)
+        .when(&[ALLOCATABLE, NO_ALLOCATIONS])
+        .once(cond::CONTAINER_RESOURCES_ALLOCATED, "ResourcesAllocated", "ports and drives allocated"),
+    /* 38 */ Step::new("AllocateDrivesIfNeeded", resources::allocate_drives_if_needed)
+        .when(&[DRIVE, NEEDS_DRIVES])
+        .continue_on_error(),
+    /* 39 */ Step::new("WriteResources", resources::write_resources)
+        .when(&[ALLOCATABLE_OR_CLIENT])
+        .once(cond::CONTAINER_RESOURCES_WRITTEN, "ResourcesWritten", "resources.json written"),
+    /* 40 */ Step::new("checkUnhealyPodResources", resources::check_unhealthy_pod_resources)
+        .when(&[ALLOCATABLE_OR_CLIENT, STATUS_UNHEALTHY])
+        .continue_on_error(),
     // 41 updateDriversBuilderStatus — TODO(follow-up, drivers).
     /* 42 */ Step::new("setPodRunningStatus", pod::set_pod_running_status)
         .when(&[ADHOC_OR_DISCOVERY, STATUS_NOT_POD_RUNNING]),

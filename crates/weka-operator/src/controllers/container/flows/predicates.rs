@@ -89,3 +89,18 @@ pub const SHOULD_DEACTIVATE_OR_SKIP: P = ("should deactivate or skips deactivati
 pub const NOT_DEACTIVATED: P =
     ("not deactivated yet", |s| !weka_api::conditions::is_true(s.conditions(), cond::CONTAINER_DEACTIVATED));
 pub const NO_CONTAINER_ID: P = ("no cluster container ID", |s| s.status().container_id.is_none());
+
+// --- Predicates of the domain steps (drivers, allocation, drives, one-off results, joining,
+// --- protocols); their logic lives with the steps.
+
+pub const REQUIRES_DRIVERS: P = ("requires drivers", |s| s.mode().requires_drivers());
+pub const NOT_MARKED_FOR_DELETION: P = ("not marked for deletion", |s| !s.is_marked_for_deletion());
+pub const HAS_NODE_AFFINITY: P = ("has node affinity", |s| s.node_affinity().is_some());
+pub const SHOULD_ALLOCATE_NICS: P = ("should allocate NICs", crate::controllers::container::steps::nics::should_allocate_nics);
+pub const ALLOCATABLE: P = ("allocatable", |s| s.mode().is_allocatable());
+pub const NO_ALLOCATIONS: P = ("status.allocations is not set", |s| s.status().allocations.is_none());
+pub const ALLOCATABLE_OR_CLIENT: P =
+    ("allocatable or client", |s| s.mode().is_allocatable() || s.mode() == ContainerMode::Client);
+pub const DRIVE: P = ("drive", |s| s.mode() == ContainerMode::Drive);
+pub const NEEDS_DRIVES: P = ("needs more drives", crate::controllers::container::steps::resources::needs_drives);
+pub const STATUS_UNHEALTHY: P = ("status is Unhealthy", |s| s.status().status == WekaContainerStatus::UNHEALTHY);

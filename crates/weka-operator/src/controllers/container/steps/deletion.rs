@@ -61,7 +61,7 @@ fn active_member(s: &ContainerState) -> Option<String> {
     operational.or_else(|| members.first()).map(|c| c.name_any())
 }
 
-fn member_cli(s: &ContainerState) -> Result<WekaCli, StepError> {
+pub fn member_cli(s: &ContainerState) -> Result<WekaCli, StepError> {
     let member = active_member(s).ok_or_else(|| {
         StepError::poll("NoActiveMember", "no member of the cluster to run WEKA commands in", QUARTER_MINUTE)
     })?;

@@ -28,6 +28,9 @@ pub fn reconcile_management_ips(s: &mut ContainerState) -> StepFuture<'_> {
                     QUARTER_MINUTE,
                 ));
             }
+            Err(err) if err.is_container_gone() => {
+                return Err(StepError::wait("ContainerNotRunning", format!("the WEKA container does not run: {err}")));
+            }
             Err(err) => {
                 s.set_error_status().await?;
                 return Err(StepError::failed("ReconcileManagementIPsError", err));

@@ -10,6 +10,17 @@ pub mod pod;
 pub mod termination;
 pub mod upgrade;
 
+// Domain steps (drivers, allocation and resources.json, drives, one-off results, joining,
+// protocols, migrations) and what they share.
+pub mod drivers;
+pub mod feature_flags;
+pub mod helper_containers;
+pub mod drive_signing;
+pub mod drives;
+pub mod nics;
+pub mod node_claims;
+pub mod resources;
+
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;

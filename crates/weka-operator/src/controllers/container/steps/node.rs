@@ -179,7 +179,7 @@ pub fn handle_node_not_ready(s: &mut ContainerState) -> StepFuture<'_> {
 pub fn enforce_node_affinity(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         let Some(node) = scheduled_node(s) else {
-            return Err(StepError::wait("PodNotScheduled", "the pod is not scheduled to a node yet"));
+            return Err(not_scheduled(s));
         };
         if s.spec().drop_affinity_constraints != Some(true) {
             let lock = s.shared.node_lock(&format!("{node}-{}", s.mode()));
@@ -198,7 +198,7 @@ pub fn enforce_node_affinity(s: &mut ContainerState) -> StepFuture<'_> {
     })
 }
 
-/// Another WekaContainer of the same kind bound to `node` (same labels; for protocol
+/// Another WekaContainer of the same kind bound to `node` (same mode and labels; for protocol
 /// containers, unless several are allowed per node, any frontend).
 fn node_taken_by(s: &ContainerState, node: &str) -> Option<String> {
     let protocol_exclusive =
@@ -217,7 +217,8 @@ fn node_taken_by(s: &ContainerState, node: &str) -> Option<String> {
             if protocol_exclusive {
                 matches!(other.spec.get("mode").and_then(|m| m.as_str()), Some("client" | "s3" | "nfs"))
             } else {
-                own_labels.iter().all(|(k, v)| other.labels().get(k) == Some(v))
+                let same_mode = other.spec.get("mode").and_then(|m| m.as_str()) == Some(s.mode().as_str());
+                same_mode && own_labels.iter().all(|(k, v)| other.labels().get(k) == Some(v))
             }
         })
         .map(|other| other.name_any())
@@ -228,11 +229,28 @@ fn scheduled_node(s: &ContainerState) -> Option<String> {
     s.pod.as_ref()?.spec.as_ref()?.node_name.clone().filter(|n| !n.is_empty())
 }
 
+/// The pod is not placed yet; the scheduler's reason when it gave one.
+fn not_scheduled(s: &ContainerState) -> StepError {
+    let why = s
+        .pod
+        .as_ref()
+        .and_then(|p| p.status.as_ref()?.conditions.clone())
+        .into_iter()
+        .flatten()
+        .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+        .and_then(|c| c.message);
+    let message = match why {
+        Some(why) => format!("the pod is not scheduled to a node yet: {why}"),
+        None => "the pod is not scheduled to a node yet".to_string(),
+    };
+    StepError::wait("PodNotScheduled", message)
+}
+
 /// `setNodeAffinityStatus`: records the node the pod was scheduled to.
 pub fn set_node_affinity_status(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         let Some(node) = scheduled_node(s) else {
-            return Err(StepError::wait("PodNotScheduled", "the pod is not scheduled to a node yet"));
+            return Err(not_scheduled(s));
         };
         bind_to_node(s, &node).await
     })

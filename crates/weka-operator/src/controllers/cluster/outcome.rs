@@ -1,0 +1,84 @@
+//! How a flow's outcome becomes the standard conditions, events and the next reconcile.
+//!
+//! - `Ready`: True while the WEKA cluster is formed, serves IO and the cluster is not being
+//!   deleted (`status.status == Ready` with `ClusterIsReady`); it stays True through scaling
+//!   and upgrades. Otherwise False with the reason the flow stopped at.
+//! - `Progressing`: True with the reason of the current stage while the flow waits (or
+//!   retries a failure); False once it ran to its end.
+//! - Waits on WEKA state are polled (their `recheck_after`); waits on watched objects get the
+//!   watch events, with a long safety requeue. A failure is a Warning event and the error
+//!   policy's backoff. A finished flow is looked at again after `refresh`.
+
+use kube::runtime::controller::Action;
+use weka_api::WekaClusterStatus;
+use weka_api::conditions::{Desired, Status};
+use weka_api::constants::conditions as cond;
+
+use super::ClusterError;
+use super::state::{CONFLICT, ClusterState};
+use crate::engine::{FlowOutcome, FlowReport};
+
+pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action, ClusterError> {
+    let timing = s.shared.timing;
+    if s.gone {
+        return Ok(Action::await_change());
+    }
+    match report.outcome {
+        FlowOutcome::Waiting { step, wait } => {
+            tracing::debug!(step, reason = wait.reason, message = %wait.message, "waiting");
+            if wait.reason != CONFLICT {
+                progressing(s, Status::True, wait.reason, &wait.message);
+                readiness(s, wait.reason, &wait.message);
+                write(s).await?;
+            }
+            s.shared.succeeded(s.uid());
+            Ok(Action::requeue(wait.recheck_after.unwrap_or(timing.safety_requeue)))
+        }
+        FlowOutcome::Completed | FlowOutcome::Finished { .. } => {
+            match s.upgrading.clone() {
+                Some(message) => progressing(s, Status::True, "Upgrading", &message),
+                None => progressing(s, Status::False, "Reconciled", "the cluster is as its spec asks"),
+            }
+            readiness(s, "NotReady", "the cluster is not ready");
+            write(s).await?;
+            s.shared.succeeded(s.uid());
+            Ok(Action::requeue(timing.refresh))
+        }
+        FlowOutcome::Failed { step, reason, message } => {
+            s.warn(reason, &message).await;
+            let text = format!("{step}: {message}");
+            progressing(s, Status::True, reason, &text);
+            readiness(s, reason, &text);
+            if let Err(err) = write(s).await {
+                tracing::warn!(error = %err, "cannot record the failure in status");
+            }
+            Err(ClusterError::StepFailed { step, reason, message })
+        }
+    }
+}
+
+/// Whether the WEKA cluster serves IO and the WekaCluster is not being deleted.
+pub fn is_ready(s: &ClusterState) -> bool {
+    !s.is_marked_for_deletion()
+        && s.status().status == WekaClusterStatus::READY
+        && s.condition_true(cond::CLUSTER_READY)
+}
+
+fn readiness(s: &mut ClusterState, reason: &str, message: &str) {
+    let desired = if is_ready(s) {
+        Desired::new(cond::READY, Status::True, "Ready", "the WEKA cluster is formed and serves IO")
+    } else if s.is_marked_for_deletion() {
+        Desired::new(cond::READY, Status::False, "Deleting", format!("the cluster is being deleted: {message}"))
+    } else {
+        Desired::new(cond::READY, Status::False, reason, message)
+    };
+    s.set_condition_now(desired);
+}
+
+fn progressing(s: &mut ClusterState, status: Status, reason: &str, message: &str) {
+    s.set_condition_now(Desired::new(cond::PROGRESSING, status, reason, message));
+}
+
+async fn write(s: &mut ClusterState) -> Result<(), ClusterError> {
+    s.persist_status().await.map_err(|err| ClusterError::Status(err.to_string()))
+}

@@ -1,0 +1,115 @@
+//! A WekaContainer's pod: created under the container's name with the finalizer in place,
+//! recreated after someone deletes it, rolled to a new image and paused — every replacement
+//! through the stop protocol, never a forced delete.
+
+mod container_support;
+
+use container_support::*;
+use serde_json::json;
+use weka_api::constants::conditions as cond;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compute_container_gets_its_pod_under_its_name_with_the_finalizer() {
+    let env = Env::started(2).await;
+    let created = env.create("compute-a", spec("compute", json!({"nodeAffinity": "node-1"}))).await;
+
+    let pod = env.wait_pod_running("compute-a").await;
+    let owner = &pod.metadata.owner_references.as_ref().expect("owner")[0];
+    assert_eq!(owner.uid, created.metadata.uid.clone().unwrap());
+    assert_eq!(owner.controller, Some(true));
+    assert_eq!(pod.spec.as_ref().unwrap().node_name.as_deref(), Some("node-1"));
+
+    let c = env.wait_condition("compute-a", cond::CONTAINER_AFFINITY_SET, "True", None).await;
+    assert!(has_finalizer(&c));
+    let status = c.status.clone().unwrap();
+    assert_eq!(status.node_affinity.as_deref(), Some("node-1"));
+    assert_eq!(status.printer.unwrap().node_affinity.as_deref(), Some("node-1"));
+    // No WEKA runs in the stand-in runtime: the flow waits for the management IPs it writes.
+    env.wait_condition("compute-a", cond::PROGRESSING, "True", Some("ManagementIPsPending")).await;
+    env.wait_condition("compute-a", cond::READY, "False", Some("ManagementIPsPending")).await;
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_deleted_by_someone_else_is_allowed_to_stop_and_recreated_with_the_same_name() {
+    let env = Env::started(1).await;
+    env.create("drive-a", spec("drive", json!({"nodeAffinity": "node-1"}))).await;
+    let first = env.wait_pod_running("drive-a").await;
+    let first_uid = first.metadata.uid.clone().unwrap();
+
+    // A user deletes the pod; the runtime keeps it until the operator allows a stop.
+    env.pods().delete("drive-a", &Default::default()).await.expect("pod deleted");
+    let second = env
+        .wait_pod("drive-a", "recreated", |p| p.metadata.uid.as_deref() != Some(first_uid.as_str()))
+        .await;
+    assert_eq!(second.metadata.name.as_deref(), Some("drive-a"));
+    assert!(env.wrote_marker("drive-a", ALLOW_STOP), "allow-stop written: {:?}", env.execs_in("drive-a"));
+    assert!(!env.wrote_marker("drive-a", ALLOW_FORCE_STOP));
+    // The termination was reflected in status on the way.
+    let writes = env.operator_writes();
+    assert!(writes.iter().any(|w| w.subresource.as_deref() == Some("status")));
+    env.wait_pod_running("drive-a").await;
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_image_rolls_the_pod_through_the_stop_protocol() {
+    let env = Env::started(1).await;
+    env.create("compute-a", spec("compute", json!({"nodeAffinity": "node-1"}))).await;
+    let old = env.wait_pod_running("compute-a").await;
+    assert_eq!(pod_image(&old), IMAGE);
+
+    env.patch_spec("compute-a", json!({"image": NEW_IMAGE})).await;
+    let new = env.wait_pod("compute-a", "on the new image", |p| pod_image(p) == NEW_IMAGE).await;
+    assert_ne!(new.metadata.uid, old.metadata.uid);
+    assert!(env.wrote_marker("compute-a", ALLOW_STOP));
+    let deletes = env.pod_deletes("compute-a");
+    assert_eq!(deletes.len(), 1, "one plain delete of the old pod: {deletes:#?}");
+    assert!(!env.wait_event("compute-a", "PodReplaced").await.is_empty());
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgrade_of_a_container_that_ran_an_image_replaces_the_pod_and_records_the_image() {
+    let env = Env::started(1).await;
+    // An ad-hoc operation runs as soon as its pod runs, so its image counts as applied.
+    let extra = json!({"nodeAffinity": "node-1", "instructions": {"type": "debug"}});
+    env.create("adhoc-a", spec("adhoc-op", extra)).await;
+    env.wait_container("adhoc-a", "image applied", |c| {
+        c.status.as_ref().and_then(|s| s.last_applied_image.as_deref()) == Some(IMAGE)
+    })
+    .await;
+
+    env.patch_spec("adhoc-a", json!({"image": NEW_IMAGE})).await;
+    env.wait_container("adhoc-a", "new image applied", |c| {
+        c.status.as_ref().and_then(|s| s.last_applied_image.as_deref()) == Some(NEW_IMAGE)
+    })
+    .await;
+    let pod = env.wait_pod_running("adhoc-a").await;
+    assert_eq!(pod_image(&pod), NEW_IMAGE);
+    assert!(env.wrote_marker("adhoc-a", ALLOW_STOP));
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_container_has_no_pod_until_it_is_active_again() {
+    let env = Env::started(1).await;
+    env.create("compute-a", spec("compute", json!({"nodeAffinity": "node-1"}))).await;
+    let running = env.wait_pod_running("compute-a").await;
+
+    env.patch_spec("compute-a", json!({"state": "paused"})).await;
+    env.wait_container("compute-a", "Paused", |c| status_of(c) == "Paused").await;
+    env.wait_no_pod("compute-a").await;
+    assert!(env.wrote_marker("compute-a", ALLOW_FORCE_STOP));
+    // Paused stays without a pod (observed over two refresh periods of the controller).
+    let observe = std::time::Instant::now();
+    while observe.elapsed() < std::time::Duration::from_secs(6) {
+        assert!(env.pods().get_opt("compute-a").await.unwrap().is_none(), "a paused container got a pod");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    env.patch_spec("compute-a", json!({"state": "active"})).await;
+    let again = env.wait_pod_running("compute-a").await;
+    assert_ne!(again.metadata.uid, running.metadata.uid);
+    env.finish();
+}

@@ -1,0 +1,123 @@
+//! Tearing a WekaContainer down. Deleting a joined backend deactivates it in WEKA, stops its
+//! pod through the stop protocol, removes it from the WEKA cluster and only then releases the
+//! finalizer; Destroying force-stops the pod through `/tmp/.allow-force-stop` without
+//! deactivating; neither ever force-deletes the pod.
+//!
+//! The WEKA cluster around the containers is formed by the test with the cluster controller's
+//! command line, and resources.json is written by the test when the operator does not write
+//! it (the `WriteResources` step of the follow-up work): neither is this part's work.
+
+mod container_support;
+
+use container_support::*;
+use serde_json::json;
+use weka_api::constants::conditions as cond;
+
+/// Two compute containers of one WekaCluster, joined to one WEKA cluster, both Ready.
+async fn joined_computes(env: &Env) -> weka_api::WekaCluster {
+    let cluster = env.create_cluster("cluster-a").await;
+    for (name, node) in [("compute-a", "node-1"), ("compute-b", "node-2")] {
+        env.create_owned(name, &cluster, spec("compute", json!({"nodeAffinity": node}))).await;
+    }
+    for name in ["compute-a", "compute-b"] {
+        env.wait_pod_running(name).await;
+        env.ensure_resources(name, &json!({"wekaPort": 15100, "agentPort": 15199})).await;
+    }
+    env.form_cluster(&["compute-a", "compute-b"]).await;
+    for name in ["compute-a", "compute-b"] {
+        let c = env.wait_condition(name, cond::READY, "True", None).await;
+        assert!(condition(&c, cond::JOINED_CLUSTER).is_some_and(|j| j.status == "True"));
+    }
+    cluster
+}
+
+/// The WEKA cluster's member ids.
+fn members(env: &Env) -> Vec<u32> {
+    env.runtime.with_world(|w| w.clusters().flat_map(|c| c.members().map(|m| m.host.0)).collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_joined_compute_deactivates_it_stops_the_pod_removes_it_and_releases_the_finalizer() {
+    let env = Env::started(2).await;
+    joined_computes(&env).await;
+    let a = env.get("compute-a").await.unwrap();
+    let id = a.status.as_ref().unwrap().container_id.expect("joined") as u32;
+    let status = a.status.clone().unwrap();
+    assert_eq!(status.status, "Running");
+    assert_eq!(status.internal_status.as_deref(), Some("READY"));
+    assert!(status.management_ips.is_some_and(|ips| !ips.is_empty()));
+    assert_eq!(status.last_applied_image.as_deref(), Some(IMAGE));
+    assert!(members(&env).contains(&id));
+
+    env.containers().delete("compute-a", &Default::default()).await.expect("deleted");
+    env.wait_container("compute-a", "Deleting", |c| status_of(c) == "Deleting").await;
+    env.wait_gone("compute-a").await;
+    env.wait_no_pod("compute-a").await;
+
+    // Deactivated and removed through the other member, then force-stopped (safe once
+    // deactivated), in that order.
+    let in_b = env.execs_in("compute-b");
+    let deactivate = in_b.iter().position(|a| a.join(" ").contains(&format!("container deactivate {id}")));
+    let remove = in_b.iter().position(|a| a.join(" ").contains(&format!("container remove {id}")));
+    assert!(deactivate.is_some() && remove.is_some() && deactivate < remove, "{in_b:?}");
+    assert!(env.wrote_marker("compute-a", ALLOW_FORCE_STOP));
+    assert!(!members(&env).contains(&id), "container {id} left the WEKA cluster");
+    assert_eq!(env.pod_deletes("compute-a").len(), 1);
+    // The other member is untouched.
+    env.wait_condition("compute-b", cond::READY, "True", None).await;
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroying_force_stops_through_the_marker_without_deactivating_and_finalizes() {
+    let env = Env::started(2).await;
+    joined_computes(&env).await;
+    let id = env.get("compute-a").await.unwrap().status.unwrap().container_id.unwrap() as u32;
+
+    env.patch_spec("compute-a", json!({"state": "destroying"})).await;
+    env.wait_gone("compute-a").await;
+    env.wait_no_pod("compute-a").await;
+    assert!(env.wrote_marker("compute-a", ALLOW_FORCE_STOP), "{:?}", env.execs_in("compute-a"));
+    let deactivations = env
+        .execs_in("compute-b")
+        .into_iter()
+        .chain(env.execs_in("compute-a"))
+        .filter(|a| a.join(" ").contains("deactivate"))
+        .count();
+    assert_eq!(deactivations, 0, "destroying does not deactivate");
+    assert!(members(&env).contains(&id), "destroying leaves the WEKA cluster as it is");
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_container_that_never_joined_stops_its_pod_gracefully_and_finalizes() {
+    let env = Env::started(1).await;
+    env.create("drive-a", spec("drive", json!({"nodeAffinity": "node-1"}))).await;
+    env.wait_pod_running("drive-a").await;
+    env.wait_container("drive-a", "finalizer", has_finalizer).await;
+
+    env.containers().delete("drive-a", &Default::default()).await.expect("deleted");
+    env.wait_gone("drive-a").await;
+    env.wait_no_pod("drive-a").await;
+    assert!(env.wrote_marker("drive-a", ALLOW_STOP));
+    assert!(!env.wrote_marker("drive-a", ALLOW_FORCE_STOP), "a graceful stop sufficed");
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleting_state_set_by_someone_else_deletes_the_object_and_tears_it_down() {
+    let env = Env::started(1).await;
+    env.create("compute-a", spec("compute", json!({"nodeAffinity": "node-1"}))).await;
+    env.wait_pod_running("compute-a").await;
+    env.wait_container("compute-a", "finalizer", has_finalizer).await;
+
+    env.patch_spec("compute-a", json!({"state": "deleting"})).await;
+    env.wait_gone("compute-a").await;
+    env.wait_no_pod("compute-a").await;
+    let self_delete = env
+        .operator_writes()
+        .into_iter()
+        .any(|r| r.verb == "delete" && r.resource == "wekacontainers" && r.name.as_deref() == Some("compute-a"));
+    assert!(self_delete, "the controller deleted the object itself");
+    env.finish();
+}
