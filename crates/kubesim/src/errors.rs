@@ -105,6 +105,10 @@ pub enum Error {
     Unauthorized,
     #[error("{0}")]
     Internal(String),
+    /// Server-side apply conflicts: 409 Conflict whose causes name each field and its manager
+    /// (`FieldManagerConflict`).
+    #[error("{message}")]
+    ApplyConflict { message: String, causes: Vec<Cause> },
     /// A failure chosen by a fault rule.
     #[error("{message}")]
     Injected { code: u16, reason: String, message: String, retry_after: Option<u64> },
@@ -133,7 +137,9 @@ impl Error {
     pub fn code(&self) -> StatusCode {
         match self {
             Error::NotFound { .. } | Error::UnknownPath => StatusCode::NOT_FOUND,
-            Error::AlreadyExists { .. } | Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::AlreadyExists { .. } | Error::Conflict { .. } | Error::ApplyConflict { .. } => {
+                StatusCode::CONFLICT
+            }
             Error::Invalid { .. } | Error::PatchFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -154,7 +160,7 @@ impl Error {
         match self {
             Error::NotFound { .. } | Error::UnknownPath => "NotFound",
             Error::AlreadyExists { .. } => "AlreadyExists",
-            Error::Conflict { .. } => "Conflict",
+            Error::Conflict { .. } | Error::ApplyConflict { .. } => "Conflict",
             Error::Invalid { .. } | Error::PatchFailed(_) => "Invalid",
             Error::BadRequest(_) => "BadRequest",
             Error::Forbidden(_) => "Forbidden",
@@ -190,6 +196,13 @@ impl Error {
                     details["group"] = json!(group);
                 }
                 Some(details)
+            }
+            Error::ApplyConflict { causes, .. } => {
+                let causes: Vec<Value> = causes
+                    .iter()
+                    .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}))
+                    .collect();
+                Some(json!({"causes": causes}))
             }
             Error::Injected { retry_after: Some(seconds), .. } => {
                 Some(json!({"retryAfterSeconds": seconds}))

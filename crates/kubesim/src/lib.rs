@@ -27,6 +27,7 @@
 //! OpenAPI schemas into [`openapi`]; exec/log as pod subresources in `handlers::subresources`.
 
 pub mod admission;
+pub mod apply;
 pub mod bootstrap_nodes;
 pub mod conversion;
 pub mod crd_validation;
@@ -42,6 +43,7 @@ pub mod kubeconfig;
 pub mod lifecycle;
 pub mod nodes;
 pub mod openapi;
+pub mod patch;
 pub mod registry;
 pub mod request_log;
 pub mod routes;

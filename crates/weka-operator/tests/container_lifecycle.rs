@@ -43,7 +43,11 @@ async fn a_pod_deleted_by_someone_else_is_allowed_to_stop_and_recreated_with_the
         .wait_pod("drive-a", "recreated", |p| p.metadata.uid.as_deref() != Some(first_uid.as_str()))
         .await;
     assert_eq!(second.metadata.name.as_deref(), Some("drive-a"));
-    assert!(env.wrote_marker("drive-a", ALLOW_STOP), "allow-stop written: {:?}", env.execs_in("drive-a"));
+    assert!(
+        env.wrote_marker("drive-a", ALLOW_STOP),
+        "allow-stop written: {:?}",
+        env.execs_in("drive-a")
+    );
     assert!(!env.wrote_marker("drive-a", ALLOW_FORCE_STOP));
     // The termination was reflected in status on the way.
     let writes = env.operator_writes();
@@ -104,7 +108,10 @@ async fn a_paused_container_has_no_pod_until_it_is_active_again() {
     // Paused stays without a pod (observed over two refresh periods of the controller).
     let observe = std::time::Instant::now();
     while observe.elapsed() < std::time::Duration::from_secs(6) {
-        assert!(env.pods().get_opt("compute-a").await.unwrap().is_none(), "a paused container got a pod");
+        assert!(
+            env.pods().get_opt("compute-a").await.unwrap().is_none(),
+            "a paused container got a pod"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 

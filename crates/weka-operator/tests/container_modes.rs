@@ -1,7 +1,7 @@
 //! Every mode the operator runs, from a bare WekaContainer of one WekaCluster: the pod is
 //! created under the container's name on its node and runs, the finalizer is in place, and the
 //! container is either Ready or waiting — never failing. Modes whose readiness needs only
-//! this part (SSD proxy, drivers distribution) must be Ready; the others need steps of the
+//! this part (SSD proxy, drivers distribution, legacy dist) must be Ready; the others need steps of the
 //! follow-up work (resources.json, one-off results) or a formed WEKA cluster, and report what
 //! they wait for. The outcome per mode is printed (`--nocapture`).
 
@@ -25,13 +25,28 @@ fn cases() -> Vec<(&'static str, &'static str, &'static str, Value, bool)> {
         ("c-client", "client", "node-5", json!({"portRange": {"basePort": 45000}}), false),
         ("c-data-services", "data-services", "node-6", json!({}), false),
         ("c-drivers-dist", "drivers-dist", "node-6", json!({"name": "dist"}), true),
-        ("c-dist", "dist", "node-6", json!({"name": "dist"}), false),
+        ("c-dist", "dist", "node-6", json!({"name": "dist"}), true),
         ("c-drivers-builder", "drivers-builder", "node-6", json!({"name": "dist"}), false),
         ("c-drivers-loader", "drivers-loader", "node-6", json!({}), false),
         ("c-discovery", "discovery", "node-6", json!({}), false),
         ("c-adhoc-op", "adhoc-op", "node-6", debug.clone(), false),
         ("c-adhoc-op-with-container", "adhoc-op-with-container", "node-6", debug, false),
     ]
+}
+
+/// Ready; or waiting (Progressing True, Ready False for the same reason); or reconciled with
+/// readiness pending (results, WEKA running, joining). A failed step shows as none of these.
+fn not_failing(c: &weka_api::WekaContainer) -> bool {
+    let (Some(ready), Some(progressing)) =
+        (condition(c, cond::READY), condition(c, cond::PROGRESSING))
+    else {
+        return false;
+    };
+    let waiting = progressing.status == "True" && ready.reason == progressing.reason;
+    let reconciled = progressing.status == "False"
+        && progressing.reason == "Reconciled"
+        && ["ResultsPending", "NotRunning", "NotJoined"].contains(&ready.reason.as_str());
+    ready.status == "True" || waiting || reconciled
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,7 +58,8 @@ async fn every_mode_gets_its_pod_and_is_ready_or_names_what_it_waits_for() {
     // later binding satisfies only after minutes).
     let second_wave = |mode: &str| matches!(mode, "envoy" | "telemetry");
     for wave in [false, true] {
-        for (name, mode, node, extra, _) in cases().into_iter().filter(|c| second_wave(c.1) == wave) {
+        for (name, mode, node, extra, _) in cases().into_iter().filter(|c| second_wave(c.1) == wave)
+        {
             let mut extra = extra;
             extra["nodeAffinity"] = json!(node);
             env.create_owned(name, &cluster, spec(mode, extra)).await;
@@ -54,22 +70,29 @@ async fn every_mode_gets_its_pod_and_is_ready_or_names_what_it_waits_for() {
         }
     }
     for (name, mode, node, _, must_be_ready) in cases() {
-        let pod = env.wait_pod(name, "scheduled", |p| p.spec.as_ref().and_then(|s| s.node_name.clone()).is_some()).await;
+        let pod = env.wait_pod_running(name).await;
         assert_eq!(pod.spec.as_ref().unwrap().node_name.as_deref(), Some(node), "{mode}");
         let c = match must_be_ready {
             true => env.wait_condition(name, cond::READY, "True", None).await,
-            // Ready, or waiting: Progressing names the wait (a failure would not set it).
-            false => env
-                .wait_container(name, "ready or waiting", |c| {
-                    let ready = condition(c, cond::READY).is_some_and(|r| r.status == "True");
-                    let waiting = condition(c, cond::PROGRESSING).is_some_and(|p| p.status == "True");
-                    ready || waiting
+            false => {
+                env.wait_container(name, "past the pod's start, not failing", |c| {
+                    let pod_level = condition(c, cond::READY).is_some_and(|r| {
+                        ["PodNotScheduled", "PodNotRunning"].contains(&r.reason.as_str())
+                    });
+                    not_failing(c) && !pod_level
                 })
-                .await,
+                .await
+            }
         };
         assert!(has_finalizer(&c), "{mode}");
         let ready = condition(&c, cond::READY).unwrap();
-        println!("{mode:<24} status={:<14} Ready={} ({}: {})", status_of(&c), ready.status, ready.reason, ready.message);
+        println!(
+            "{mode:<24} status={:<14} Ready={} ({}: {})",
+            status_of(&c),
+            ready.status,
+            ready.reason,
+            ready.message
+        );
         if must_be_ready {
             assert_eq!(status_of(&c), "Running", "{mode}");
         }

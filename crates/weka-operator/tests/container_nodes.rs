@@ -14,12 +14,14 @@ async fn mark_not_ready(env: &Env, node: &str) {
     env.sim.nodes().expect("simulated nodes").set_node_ready(node, false).expect("partitioned");
     let conditions: Vec<_> = ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"]
         .iter()
-        .map(|t| json!({"type": t, "status": "Unknown", "reason": "NodeStatusUnknown",
-                        "message": "Kubelet stopped posting node status."}))
+        .map(|t| {
+            json!({"type": t, "status": "Unknown", "reason": "NodeStatusUnknown",
+                        "message": "Kubelet stopped posting node status."})
+        })
         .collect();
     let patch = json!({"status": {"conditions": conditions}});
     env.nodes()
-        .patch_status(node, &PatchParams::default(), &Patch::Strategic(&patch))
+        .patch_status(node, &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .expect("node marked NotReady");
 }
@@ -44,7 +46,9 @@ async fn a_node_going_not_ready_is_reported_and_the_pod_is_replaced_once_it_is_b
 
     env.sim.nodes().unwrap().set_node_ready("node-1", true).expect("reconnected");
     let after = env
-        .wait_pod("compute-a", "replaced", |p| p.metadata.uid != before.metadata.uid && phase(p) == "Running")
+        .wait_pod("compute-a", "replaced", |p| {
+            p.metadata.uid != before.metadata.uid && phase(p) == "Running"
+        })
         .await;
     assert_eq!(after.metadata.name.as_deref(), Some("compute-a"));
     assert!(env.wrote_marker("compute-a", ALLOW_STOP));
@@ -96,7 +100,8 @@ async fn with_cleanup_of_removed_nodes_an_owned_backend_on_a_removed_node_is_del
     env.args.push("--cleanup-removed-nodes=true".into());
     env.start_operator().await;
     let cluster = env.create_cluster("cluster-a").await;
-    env.create_owned("compute-a", &cluster, spec("compute", json!({"nodeAffinity": "node-1"}))).await;
+    env.create_owned("compute-a", &cluster, spec("compute", json!({"nodeAffinity": "node-1"})))
+        .await;
     env.wait_pod_running("compute-a").await;
 
     env.sim.nodes().unwrap().remove_node("node-1").await.expect("node removed");

@@ -37,7 +37,8 @@ fn members(env: &Env) -> Vec<u32> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleting_a_joined_compute_deactivates_it_stops_the_pod_removes_it_and_releases_the_finalizer() {
+async fn deleting_a_joined_compute_deactivates_it_stops_the_pod_removes_it_and_releases_the_finalizer()
+ {
     let env = Env::started(2).await;
     joined_computes(&env).await;
     let a = env.get("compute-a").await.unwrap();
@@ -57,7 +58,8 @@ async fn deleting_a_joined_compute_deactivates_it_stops_the_pod_removes_it_and_r
     // Deactivated and removed through the other member, then force-stopped (safe once
     // deactivated), in that order.
     let in_b = env.execs_in("compute-b");
-    let deactivate = in_b.iter().position(|a| a.join(" ").contains(&format!("container deactivate {id}")));
+    let deactivate =
+        in_b.iter().position(|a| a.join(" ").contains(&format!("container deactivate {id}")));
     let remove = in_b.iter().position(|a| a.join(" ").contains(&format!("container remove {id}")));
     assert!(deactivate.is_some() && remove.is_some() && deactivate < remove, "{in_b:?}");
     assert!(env.wrote_marker("compute-a", ALLOW_FORCE_STOP));
@@ -114,10 +116,11 @@ async fn a_deleting_state_set_by_someone_else_deletes_the_object_and_tears_it_do
     env.patch_spec("compute-a", json!({"state": "deleting"})).await;
     env.wait_gone("compute-a").await;
     env.wait_no_pod("compute-a").await;
-    let self_delete = env
-        .operator_writes()
-        .into_iter()
-        .any(|r| r.verb == "delete" && r.resource == "wekacontainers" && r.name.as_deref() == Some("compute-a"));
+    let self_delete = env.operator_writes().into_iter().any(|r| {
+        r.verb == "delete"
+            && r.resource == "wekacontainers"
+            && r.name.as_deref() == Some("compute-a")
+    });
     assert!(self_delete, "the controller deleted the object itself");
     env.finish();
 }

@@ -1,6 +1,7 @@
 //! Resource request handlers, one module per kind of operation. Each takes a [`Ctx`] (the
 //! parsed request and the shared server) and returns a response or an [`Error`].
 
+mod apply;
 pub mod body;
 mod delete;
 pub mod params;

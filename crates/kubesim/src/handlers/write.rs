@@ -1,5 +1,6 @@
-//! create, update (PUT) and patch (JSON merge patch, JSON patch), on the main resource and on
-//! its `status` subresource.
+//! create, update (PUT) and patch (JSON patch, JSON merge patch, strategic merge patch; apply
+//! is in `handlers::apply`), on the main resource and on its `status` subresource. Every write
+//! records its field manager in `metadata.managedFields` (see [`crate::apply`]).
 
 use std::sync::Arc;
 
@@ -10,8 +11,12 @@ use serde_json::Value;
 use super::params::FieldValidation;
 use super::{Ctx, body};
 use crate::admission::{admit, status_on_create, store_error};
-use crate::errors::{Error, ResourceName, Result};
+use crate::apply::{self, Reset, Scope};
+use crate::errors::{Cause, Error, ResourceName, Result};
 use crate::hooks;
+use crate::openapi::shape::Shape;
+use crate::patch::{self, Patch};
+use crate::registry::Resource;
 use crate::store::{ObjectKey, StoreError, WriteOptions, object};
 
 /// Which part of the object a write may change.
@@ -23,12 +28,43 @@ pub enum Target {
     Status,
 }
 
-fn write_options(ctx: &Ctx, dry_run: bool) -> WriteOptions {
+/// Where a write lands, for field management.
+pub(crate) fn scope<'r>(resource: &'r Resource, api_version: &'r str, target: Target) -> Scope<'r> {
+    let (subresource, reset) = match target {
+        Target::Main if resource.status_subresource => ("", Reset::Status),
+        Target::Main => ("", Reset::Nothing),
+        Target::Status => ("status", Reset::AllButStatus),
+    };
+    Scope { shape: Shape::of_resource(resource), api_version, subresource, reset }
+}
+
+/// The request's field manager: `fieldManager`, else derived from the user agent.
+pub(crate) fn field_manager(ctx: &Ctx) -> Result<String> {
+    if let Some(manager) = ctx.query.field_manager() {
+        if manager.len() > 128 {
+            return Err(Error::Invalid {
+                group: "meta.k8s.io".into(),
+                kind: "PatchOptions".into(),
+                name: String::new(),
+                causes: vec![Cause {
+                    reason: "FieldValueTooLong".into(),
+                    field: "fieldManager".into(),
+                    message: "Too long: may not be more than 128 bytes".into(),
+                }],
+            });
+        }
+        return Ok(manager.to_string());
+    }
+    let agent = ctx.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    Ok(apply::managed_fields::manager_from_user_agent(agent.unwrap_or("")))
+}
+
+pub(super) fn write_options(ctx: &Ctx, dry_run: bool) -> WriteOptions {
     WriteOptions { dry_run, generation: ctx.resource.generation }
 }
 
 /// Creating into a namespace needs the namespace, and one that is not being deleted.
-fn check_namespace_for_create(ctx: &Ctx, name: &str) -> Result<()> {
+pub(super) fn check_namespace_for_create(ctx: &Ctx, name: &str) -> Result<()> {
     if !ctx.resource.namespaced {
         return Ok(());
     }
@@ -47,7 +83,7 @@ fn check_namespace_for_create(ctx: &Ctx, name: &str) -> Result<()> {
 }
 
 /// Makes the body's namespace and name agree with the URL.
-fn align_identity(ctx: &Ctx, obj: &mut Value, url_name: Option<&str>) -> Result<()> {
+pub(super) fn align_identity(ctx: &Ctx, obj: &mut Value, url_name: Option<&str>) -> Result<()> {
     if !obj.is_object() {
         return Err(Error::BadRequest("the request body must be a JSON or YAML object".into()));
     }
@@ -89,8 +125,11 @@ pub fn create(ctx: &mut Ctx) -> Result<Response> {
     align_identity(ctx, &mut obj, None)?;
     let name = object::name(&obj).unwrap_or("").to_string();
     check_namespace_for_create(ctx, &name)?;
+    let manager = field_manager(ctx)?;
     let admitted = admit(&ctx.resource, obj, None, validation, false)?;
     let mut obj = admitted.object;
+    let api_version = ctx.resource.api_version();
+    apply::track_update(scope(&ctx.resource, &api_version, Target::Main), None, &mut obj, &manager);
     status_on_create(&ctx.resource, &mut obj);
     hooks::before_create(&ctx.resource, &mut obj);
     let stored = ctx
@@ -107,7 +146,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response> {
 
 /// The object to store from what the client sent (`new`) and what is stored (`old`, served
 /// form), keeping out of reach what the target may not change.
-fn scope_to_target(ctx: &Ctx, target: Target, old: &Value, mut new: Value) -> Value {
+pub(super) fn scope_to_target(ctx: &Ctx, target: Target, old: &Value, mut new: Value) -> Value {
     if !ctx.resource.status_subresource {
         return new;
     }
@@ -140,7 +179,7 @@ fn scope_to_target(ctx: &Ctx, target: Target, old: &Value, mut new: Value) -> Va
 }
 
 /// Stores an admitted update and runs the hooks.
-fn store_update(ctx: &Ctx, obj: Value, dry_run: bool) -> Result<Arc<Value>, StoreError> {
+pub(super) fn store_update(ctx: &Ctx, obj: Value, dry_run: bool) -> Result<Arc<Value>, StoreError> {
     let outcome = ctx.api.store.update(&ctx.resource.storage, obj, write_options(ctx, dry_run))?;
     if !dry_run {
         hooks::after_write(&ctx.api, &ctx.resource, &outcome.object, outcome.deleted);
@@ -161,49 +200,34 @@ pub fn update_target(ctx: &mut Ctx, target: Target) -> Result<Response> {
     let old = ctx.current()?;
     let old_served = ctx.served(&old);
     let obj = scope_to_target(ctx, target, &old_served, obj);
+    let manager = field_manager(ctx)?;
     let admitted =
         admit(&ctx.resource, obj, Some(&old_served), validation, target == Target::Status)?;
-    let stored = store_update(ctx, admitted.object, dry_run)
-        .map_err(|e| store_error(&ctx.resource, &name, e))?;
+    let mut obj = admitted.object;
+    let api_version = ctx.resource.api_version();
+    apply::track_update(
+        scope(&ctx.resource, &api_version, target),
+        Some(&old_served),
+        &mut obj,
+        &manager,
+    );
+    let stored =
+        store_update(ctx, obj, dry_run).map_err(|e| store_error(&ctx.resource, &name, e))?;
     ctx.warnings.extend(admitted.warnings);
     Ok(ctx.respond(StatusCode::OK, &stored))
 }
 
-enum PatchKind {
-    Merge(Value),
-    Json(json_patch::Patch),
-}
-
-const ACCEPTED_PATCHES: &str = "application/json-patch+json, application/merge-patch+json";
-
-fn parse_patch(ctx: &Ctx) -> Result<PatchKind> {
-    let media = body::content_type(&ctx.headers);
-    match media.as_str() {
-        "application/merge-patch+json" => {
-            let value: Value = serde_json::from_slice(&ctx.body)
-                .map_err(|e| Error::BadRequest(format!("error decoding patch: {e}")))?;
-            if !value.is_object() {
-                return Err(Error::BadRequest(
-                    "error decoding patch: a merge patch must be a JSON object".into(),
-                ));
-            }
-            Ok(PatchKind::Merge(value))
-        }
-        "application/json-patch+json" => serde_json::from_slice(&ctx.body)
-            .map(PatchKind::Json)
-            .map_err(|e| Error::BadRequest(format!("error decoding patch: {e}"))),
-        "application/strategic-merge-patch+json" => Err(Error::UnsupportedMediaType(format!(
-            "strategic merge patch is not supported by kubesim yet - accepted media types include: {ACCEPTED_PATCHES}"
-        ))),
-        "application/apply-patch+yaml" | "application/apply-patch+cbor" => {
-            Err(Error::UnsupportedMediaType(format!(
-                "server-side apply is not supported by kubesim yet - accepted media types include: {ACCEPTED_PATCHES}"
-            )))
-        }
-        other => Err(Error::UnsupportedMediaType(format!(
-            "the body of the request was in an unknown format ({other}) - accepted media types include: {ACCEPTED_PATCHES}"
-        ))),
+/// `force` is for apply patches only.
+fn check_force(ctx: &Ctx) -> Result<()> {
+    if ctx.query.get("force").is_some() {
+        return Err(Error::Invalid {
+            group: "meta.k8s.io".into(),
+            kind: "PatchOptions".into(),
+            name: String::new(),
+            causes: vec![Cause::forbidden("force", "may not be specified for non-apply patch")],
+        });
     }
+    Ok(())
 }
 
 pub fn patch(ctx: &mut Ctx) -> Result<Response> {
@@ -216,17 +240,21 @@ pub fn patch_target(ctx: &mut Ctx, target: Target) -> Result<Response> {
     let dry_run = ctx.query.dry_run()?;
     let validation = FieldValidation::from_query(&ctx.query)?;
     let name = ctx.name()?.to_string();
-    let patch = parse_patch(ctx)?;
+    let media = body::content_type(&ctx.headers);
+    let patch = patch::parse(&media, &ctx.body, ctx.resource.is_custom())?;
+    if let Patch::Apply(config) = patch {
+        return super::apply::apply_patch(ctx, target, config);
+    }
+    check_force(ctx)?;
+    let manager = field_manager(ctx)?;
+    let resource = ctx.resource.clone();
+    let api_version = resource.api_version();
+    let scope = scope(&resource, &api_version, target);
     for _ in 0..8 {
         let old = ctx.current()?;
         let old_served = ctx.served(&old);
         let mut doc = (*old_served).clone();
-        match &patch {
-            PatchKind::Merge(p) => json_patch::merge(&mut doc, p),
-            PatchKind::Json(p) => {
-                json_patch::patch(&mut doc, p).map_err(|e| Error::PatchFailed(e.to_string()))?
-            }
-        }
+        patch::apply_to(&mut doc, &patch, scope.shape)?;
         let old_rv = old_served.pointer("/metadata/resourceVersion").cloned();
         let pinned = doc.pointer("/metadata/resourceVersion").cloned();
         let user_precondition = pinned.is_some() && pinned != old_rv;
@@ -241,7 +269,9 @@ pub fn patch_target(ctx: &mut Ctx, target: Target) -> Result<Response> {
         let doc = scope_to_target(ctx, target, &old_served, doc);
         let admitted =
             admit(&ctx.resource, doc, Some(&old_served), validation, target == Target::Status)?;
-        match store_update(ctx, admitted.object, dry_run) {
+        let mut obj = admitted.object;
+        apply::track_update(scope, Some(&old_served), &mut obj, &manager);
+        match store_update(ctx, obj, dry_run) {
             Ok(stored) => {
                 ctx.warnings.extend(admitted.warnings);
                 return Ok(ctx.respond(StatusCode::OK, &stored));
@@ -253,7 +283,7 @@ pub fn patch_target(ctx: &mut Ctx, target: Target) -> Result<Response> {
     Err(store_error(&ctx.resource, &name, StoreError::Conflict))
 }
 
-fn align_identity_forced(ctx: &Ctx, doc: &mut Value, name: &str) {
+pub(crate) fn align_identity_forced(ctx: &Ctx, doc: &mut Value, name: &str) {
     let namespaced = ctx.resource.namespaced;
     let namespace = ctx.namespace().to_string();
     let meta = object::metadata_mut(doc);
@@ -276,6 +306,9 @@ pub(crate) fn create_internal(
     let name = object::name(&obj).unwrap_or("").to_string();
     let admitted = admit(resource, obj, None, FieldValidation::Strict, false)?;
     let mut obj = admitted.object;
+    let api_version = resource.api_version();
+    let manager = if resource.plural == "nodes" { "kubelet" } else { "kube-apiserver" };
+    apply::track_update(scope(resource, &api_version, Target::Main), None, &mut obj, manager);
     status_on_create(resource, &mut obj);
     hooks::before_create(resource, &mut obj);
     let stored = api

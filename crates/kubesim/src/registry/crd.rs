@@ -151,6 +151,7 @@ pub fn crd_resources(crd: &Value) -> Result<Vec<Resource>, CrdError> {
             returns_deleted_object: true,
             custom: Some(CustomInfo {
                 crd_name: name.into(),
+                schema: version.pointer("/schema/openAPIV3Schema").cloned().map(Arc::new),
                 printer_columns: version
                     .get("additionalPrinterColumns")
                     .and_then(Value::as_array)

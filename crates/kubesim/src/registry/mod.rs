@@ -78,12 +78,15 @@ pub struct ExtraSubresource {
     pub verbs: &'static [&'static str],
 }
 
-/// Facts about a CRD-defined resource that later features need (Table columns).
+/// Facts about a CRD-defined resource that later features need (Table columns, OpenAPI,
+/// merge rules for server-side apply).
 #[derive(Clone, Debug, Default)]
 pub struct CustomInfo {
     pub crd_name: String,
     pub printer_columns: Vec<Value>,
     pub deprecation_warning: Option<String>,
+    /// The version's `schema.openAPIV3Schema`.
+    pub schema: Option<Arc<Value>>,
 }
 
 /// One served group/version/resource.

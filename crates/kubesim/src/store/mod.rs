@@ -199,6 +199,9 @@ pub enum WatchFrom {
     After(u64),
 }
 
+/// An object with the storage key of its resource type.
+pub type Stored = (Arc<str>, Arc<Value>);
+
 /// One change of any resource type, as the change feed and the journal carry it.
 #[derive(Clone, Debug)]
 pub struct Change {
@@ -272,7 +275,7 @@ impl Store {
     }
 
     /// Every object of every resource type, with the resourceVersion of that state.
-    pub fn all(&self) -> (u64, Vec<(Arc<str>, Arc<Value>)>) {
+    pub fn all(&self) -> (u64, Vec<Stored>) {
         let inner = self.lock();
         let objects = inner
             .tables

@@ -204,12 +204,13 @@ impl Env {
         }
         nodes.add_node(config).await.expect("node added");
         let serials: Vec<String> = disks.iter().map(|d| d.serial.clone()).collect();
+        // Drive sharing: the first six drives TLC, the others QLC.
         let shared: Vec<Value> = disks
             .iter()
             .enumerate()
             .map(|(i, d)| {
                 json!({"physical_uuid": format!("{}-uuid", d.serial), "serial": d.serial,
-                       "capacity_gib": 7000, "type": if i % 2 == 0 { "TLC" } else { "QLC" }})
+                       "capacity_gib": d.size_bytes >> 30, "type": if i < 6 { "TLC" } else { "QLC" }})
             })
             .collect();
         let patch = json!({"metadata": {"annotations": {
@@ -411,12 +412,35 @@ impl Env {
         if !out.status.success() {
             let status = self.cluster(name).await.and_then(|c| c.status);
             panic!(
-                "kubectl wait failed: {} {}\nlast status: {}",
+                "kubectl wait failed: {} {}\nlast status: {}\ncontainers:\n{}",
                 text(&out.stdout),
                 text(&out.stderr),
-                serde_json::to_string_pretty(&status).unwrap()
+                serde_json::to_string_pretty(&status).unwrap(),
+                self.describe_containers().await
             );
         }
+    }
+
+    /// One line per WekaContainer: status, and its `Progressing`/`Ready` reasons (for
+    /// failure messages).
+    pub async fn describe_containers(&self) -> String {
+        let list = self.containers().list(&ListParams::default()).await.expect("list");
+        let line = |c: &WekaContainer| {
+            let status = c.status.clone().unwrap_or_default();
+            let conds = status.conditions.unwrap_or_default();
+            let reason = |t: &str| {
+                conds.iter().find(|x| x.type_ == t).map(|x| format!("{}={} {}: {}", t, x.status, x.reason, x.message))
+            };
+            format!(
+                "{} [{}] {} | {} | {}",
+                c.name_any(),
+                c.spec.mode,
+                status.status,
+                reason("Progressing").unwrap_or_default(),
+                reason("Ready").unwrap_or_default()
+            )
+        };
+        list.items.iter().map(line).collect::<Vec<_>>().join("\n")
     }
 
     /// Event notes about the object `name` with `reason` (events.k8s.io).

@@ -183,7 +183,10 @@ impl Env {
             "spec": spec,
         }))
         .expect("a WekaContainer");
-        self.containers().create(&PostParams::default(), &object).await.expect("WekaContainer created")
+        self.containers()
+            .create(&PostParams::default(), &object)
+            .await
+            .expect("WekaContainer created")
     }
 
     /// A WekaCluster object to own containers (no cluster controller runs: it stays inert).
@@ -202,7 +205,12 @@ impl Env {
     }
 
     /// Creates a WekaContainer owned by `cluster`.
-    pub async fn create_owned(&self, name: &str, cluster: &weka_api::WekaCluster, spec: Value) -> WekaContainer {
+    pub async fn create_owned(
+        &self,
+        name: &str,
+        cluster: &weka_api::WekaCluster,
+        spec: Value,
+    ) -> WekaContainer {
         let object: WekaContainer = serde_json::from_value(json!({
             "apiVersion": "weka.weka.io/v1alpha1",
             "kind": "WekaContainer",
@@ -214,7 +222,10 @@ impl Env {
             "spec": spec,
         }))
         .expect("a WekaContainer");
-        self.containers().create(&PostParams::default(), &object).await.expect("WekaContainer created")
+        self.containers()
+            .create(&PostParams::default(), &object)
+            .await
+            .expect("WekaContainer created")
     }
 
     /// Runs `argv` in the pod's `weka-container` (as a user or another controller would):
@@ -252,7 +263,9 @@ impl Env {
         const RESOURCES: &str = "/opt/weka/k8s-runtime/resources.json";
         self.wait_pod_running(pod).await;
         self.wait_for("persistency configured", || async {
-            let (_, code) = self.exec(pod, &["test", "-f", "/opt/weka/k8s-runtime/persistency-configured"]).await;
+            let (_, code) = self
+                .exec(pod, &["test", "-f", "/opt/weka/k8s-runtime/persistency-configured"])
+                .await;
             (code == 0).then_some(())
         })
         .await;
@@ -265,7 +278,7 @@ impl Env {
         }
         let b64 = base64::engine::general_purpose::STANDARD.encode(fallback.to_string());
         let script = format!(
-            "test -f {RESOURCES} || (mkdir -p /opt/weka/k8s-runtime/tmp && echo '{b64}' | base64 -d > /opt/weka/k8s-runtime/tmp/resources.json && mv /opt/weka/k8s-runtime/tmp/resources.json {RESOURCES})"
+            "mkdir -p /opt/weka/k8s-runtime/tmp && echo '{b64}' | base64 -d > /opt/weka/k8s-runtime/tmp/resources.json && mv /opt/weka/k8s-runtime/tmp/resources.json {RESOURCES}"
         );
         let (_, code) = self.exec(pod, &["bash", "-ce", &script]).await;
         assert_eq!(code, 0, "resources.json written in {pod}");
@@ -279,14 +292,22 @@ impl Env {
         for pod in pods {
             let read = |path: &'static str| async move {
                 let (out, code) = self.exec(pod, &["cat", path]).await;
-                (code == 0 && !out.trim().is_empty()).then(|| out.trim().lines().next().unwrap_or_default().to_string())
+                (code == 0 && !out.trim().is_empty())
+                    .then(|| out.trim().lines().next().unwrap_or_default().to_string())
             };
-            let ip = self.wait_for("management IPs written", || read("/opt/weka/k8s-runtime/management_ips")).await;
-            let port = self.wait_for("port written", || read("/opt/weka/k8s-runtime/vars/port")).await;
+            let ip = self
+                .wait_for("management IPs written", || read("/opt/weka/k8s-runtime/management_ips"))
+                .await;
+            let port =
+                self.wait_for("port written", || read("/opt/weka/k8s-runtime/vars/port")).await;
             host_ips.push(format!("{ip}:{port}"));
             names.push(ip);
         }
-        let create = format!("weka status || weka cluster create {} --host-ips {}", names.join(" "), host_ips.join(","));
+        let create = format!(
+            "weka status || weka cluster create {} --host-ips {}",
+            names.join(" "),
+            host_ips.join(",")
+        );
         let (_, code) = self.exec(pods[0], &["bash", "-ce", &create]).await;
         assert_eq!(code, 0, "cluster created");
     }
@@ -327,15 +348,25 @@ impl Env {
                 return c.clone();
             }
             if Instant::now() > deadline {
-                let status = current.and_then(|c| c.status).map(|s| serde_json::to_string_pretty(&s).unwrap());
-                panic!("timed out after {TIMEOUT:?} waiting for {name}: {what}; last status: {status:?}");
+                let status = current
+                    .and_then(|c| c.status)
+                    .map(|s| serde_json::to_string_pretty(&s).unwrap());
+                panic!(
+                    "timed out after {TIMEOUT:?} waiting for {name}: {what}; last status: {status:?}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     /// Waits until condition `type_` of the container has `status` (and `reason`, if given).
-    pub async fn wait_condition(&self, name: &str, type_: &str, status: &str, reason: Option<&str>) -> WekaContainer {
+    pub async fn wait_condition(
+        &self,
+        name: &str,
+        type_: &str,
+        status: &str,
+        reason: Option<&str>,
+    ) -> WekaContainer {
         let what = format!("condition {type_}={status} {}", reason.unwrap_or_default());
         self.wait_container(name, &what, |c| {
             condition(c, type_).is_some_and(|cond| {
@@ -353,16 +384,22 @@ impl Env {
                 return pod.clone();
             }
             if Instant::now() > deadline {
-                let status = current.and_then(|p| p.status).map(|s| serde_json::to_string_pretty(&s).unwrap());
-                panic!("timed out after {TIMEOUT:?} waiting for pod {name}: {what}; last status: {status:?}");
+                let status = current
+                    .and_then(|p| p.status)
+                    .map(|s| serde_json::to_string_pretty(&s).unwrap());
+                panic!(
+                    "timed out after {TIMEOUT:?} waiting for pod {name}: {what}; last status: {status:?}"
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     pub async fn wait_pod_running(&self, name: &str) -> Pod {
-        self.wait_pod(name, "running", |p| phase(p) == "Running" && p.metadata.deletion_timestamp.is_none())
-            .await
+        self.wait_pod(name, "running", |p| {
+            phase(p) == "Running" && p.metadata.deletion_timestamp.is_none()
+        })
+        .await
     }
 
     pub async fn wait_gone(&self, name: &str) {
@@ -380,7 +417,8 @@ impl Env {
 
     /// Events about the WekaContainer `name` with `reason` (events.k8s.io and core).
     pub async fn events(&self, name: &str, reason: &str) -> Vec<String> {
-        let api: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(self.client.clone(), NS);
+        let api: Api<k8s_openapi::api::events::v1::Event> =
+            Api::namespaced(self.client.clone(), NS);
         let list = api.list(&ListParams::default()).await.expect("events");
         list.items
             .into_iter()
@@ -428,7 +466,9 @@ impl Env {
     pub fn pod_deletes(&self, pod: &str) -> Vec<RequestRecord> {
         self.operator_requests()
             .into_iter()
-            .filter(|r| r.verb == "delete" && r.resource == "pods" && r.name.as_deref() == Some(pod))
+            .filter(|r| {
+                r.verb == "delete" && r.resource == "pods" && r.name.as_deref() == Some(pod)
+            })
             .collect()
     }
 
@@ -448,6 +488,53 @@ impl Drop for Env {
     }
 }
 
+/// Every pod UID seen per pod name in the test namespace, from a watch started now.
+pub struct PodHistory {
+    seen: Arc<std::sync::Mutex<BTreeMap<String, Vec<String>>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PodHistory {
+    pub fn start(env: &Env) -> PodHistory {
+        use futures::StreamExt;
+        let seen: Arc<std::sync::Mutex<BTreeMap<String, Vec<String>>>> = Arc::default();
+        let record = seen.clone();
+        let stream = kube::runtime::watcher(env.pods(), Default::default());
+        let task = tokio::spawn(async move {
+            let mut stream = std::pin::pin!(stream);
+            while let Some(event) = stream.next().await {
+                let pods = match event {
+                    Ok(
+                        kube::runtime::watcher::Event::Apply(pod)
+                        | kube::runtime::watcher::Event::InitApply(pod),
+                    ) => vec![pod],
+                    _ => continue,
+                };
+                let mut seen = record.lock().unwrap();
+                for pod in pods {
+                    let uids = seen.entry(pod.name_any()).or_default();
+                    let uid = pod.uid().unwrap_or_default();
+                    if !uids.contains(&uid) {
+                        uids.push(uid);
+                    }
+                }
+            }
+        });
+        PodHistory { seen, task }
+    }
+
+    /// The UIDs the pod `name` had, in order.
+    pub fn uids(&self, name: &str) -> Vec<String> {
+        self.seen.lock().unwrap().get(name).cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for PodHistory {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// No pod was ever deleted with `gracePeriodSeconds=0` or another forcing option, by anyone
 /// but the simulated kubelet and pod garbage collector (whose final deletes of pods that
 /// already stopped, or of pods of a deleted node, carry 0 as a real kubelet's do).
@@ -461,7 +548,9 @@ pub fn assert_no_forced_pod_deletes(sim: &KubesimHandle) {
         r.resource == "pods"
             && matches!(r.verb.as_str(), "delete" | "deletecollection")
             && !system(r)
-            && (r.grace_period_seconds.is_some() || r.propagation_policy.is_some() || r.query.contains("force"))
+            && (r.grace_period_seconds.is_some()
+                || r.propagation_policy.is_some()
+                || r.query.contains("force"))
     });
     assert!(forced.is_empty(), "pods were deleted with a forcing option: {forced:#?}");
 }
@@ -494,7 +583,10 @@ pub async fn install_crds(client: &Client) {
     .await;
 }
 
-pub fn condition<'c>(c: &'c WekaContainer, type_: &str) -> Option<&'c k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
+pub fn condition<'c>(
+    c: &'c WekaContainer,
+    type_: &str,
+) -> Option<&'c k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
     conditions::find(c.status.as_ref()?.conditions.as_deref()?, type_)
 }
 

@@ -52,7 +52,7 @@ pub enum PersistError {
 
 /// What a state file holds, and the journal that goes on writing to it.
 pub(super) struct Opened {
-    pub objects: Vec<(Arc<str>, Arc<Value>)>,
+    pub objects: Vec<super::Stored>,
     pub resume_rv: u64,
     pub journal: Journal,
 }
@@ -102,7 +102,7 @@ pub(super) fn open(options: &StateOptions) -> Result<Opened, PersistError> {
     };
     drop(bytes);
     file.seek(SeekFrom::End(0)).map_err(io_error)?;
-    let objects: Vec<(Arc<str>, Arc<Value>)> = recovered
+    let objects: Vec<super::Stored> = recovered
         .objects
         .into_iter()
         .map(|(resource, obj)| (Arc::from(resource.as_str()), Arc::new(obj)))

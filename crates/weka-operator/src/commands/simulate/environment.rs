@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Node;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, Client, ResourceExt};
 use kubesim::nodes::NodesConfig;
-use kubesim::nodes::behaviour::{BehaviourRegistry, Selector};
+use kubesim::nodes::behaviour::Selector;
 use kubesim::{Kubesim, KubesimConfig, KubesimHandle};
 use serde_json::json;
 use weka_api::constants::{annotations, labels};
@@ -85,17 +85,19 @@ fn client(kubesim: &KubesimHandle) -> Result<Client, SimulateError> {
     let mut config = kube::Config::new(uri);
     config.default_namespace = "default".into();
     config.auth_info.token = Some(kubesim.token().to_string().into());
-    config.headers.push((
-        HeaderName::from_static("user-agent"),
-        HeaderValue::from_static(SIMULATE_AGENT),
-    ));
+    config
+        .headers
+        .push((HeaderName::from_static("user-agent"), HeaderValue::from_static(SIMULATE_AGENT)));
     Client::try_from(config).map_err(|_| SimulateError::Client)
 }
 
 async fn backend_nodes(client: &Client) -> Result<Vec<String>, SimulateError> {
     let api: Api<Node> = Api::all(client.clone());
     let selector = format!("{}=true", labels::SUPPORTS_BACKENDS);
-    let list = api.list(&ListParams::default().labels(&selector)).await.map_err(api_error("list nodes"))?;
+    let list = api
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(api_error("list nodes"))?;
     Ok(list.items.iter().map(|n| n.name_any()).collect())
 }
 
@@ -108,7 +110,8 @@ async fn sign_drives(client: &Client, runtime: &WekaRuntime) -> Result<(), Simul
         if node.annotations().contains_key(annotations::WEKA_DRIVES) {
             continue;
         }
-        let serials: Vec<String> = runtime.node_disks(&name).into_iter().map(|d| d.serial).collect();
+        let serials: Vec<String> =
+            runtime.node_disks(&name).into_iter().map(|d| d.serial).collect();
         runtime.sign_disks(&name, serials.iter().cloned());
         let signed = serde_json::to_string(&serials).unwrap_or_default();
         let patch = json!({"metadata": {"annotations": {annotations::WEKA_DRIVES: signed}}});

@@ -59,7 +59,9 @@ impl FaultProfile {
                         .verb(verb)
                         .probability(WRITE_FAILURE);
                     let conflict = matches!(verb, "update" | "patch").then(|| {
-                        FaultRule::new(FaultAction::conflict()).verb(verb).probability(WRITE_FAILURE)
+                        FaultRule::new(FaultAction::conflict())
+                            .verb(verb)
+                            .probability(WRITE_FAILURE)
                     });
                     std::iter::once(error).chain(conflict)
                 })

@@ -106,17 +106,19 @@ pub fn load(files: &[PathBuf]) -> Result<Vec<Manifest>, SimulateError> {
 pub fn parse(text: &str, source: &str) -> Result<Vec<Manifest>, SimulateError> {
     let mut manifests = Vec::new();
     for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let value = serde_yaml::Value::deserialize(document)
-            .map_err(|e| SimulateError::Manifest { source: source.into(), reason: e.to_string() })?;
+        let value = serde_yaml::Value::deserialize(document).map_err(|e| {
+            SimulateError::Manifest { origin: source.into(), reason: e.to_string() }
+        })?;
         if value.is_null() {
             continue;
         }
         let where_ = format!("{source} (document {})", index + 1);
-        let object: DynamicObject = serde_yaml::from_value(value)
-            .map_err(|e| SimulateError::Manifest { source: where_.clone(), reason: e.to_string() })?;
+        let object: DynamicObject = serde_yaml::from_value(value).map_err(|e| {
+            SimulateError::Manifest { origin: where_.clone(), reason: e.to_string() }
+        })?;
         if object.types.is_none() || object.metadata.name.is_none() {
             let reason = "needs apiVersion, kind and metadata.name".to_string();
-            return Err(SimulateError::Manifest { source: where_, reason });
+            return Err(SimulateError::Manifest { origin: where_, reason });
         }
         manifests.push(Manifest { object, source: where_ });
     }
@@ -140,7 +142,8 @@ pub fn namespaces(manifests: &[Manifest]) -> BTreeSet<String> {
 
 /// Pull secrets the manifests name, and the examples' one.
 pub fn pull_secrets(manifests: &[Manifest]) -> Vec<String> {
-    let mut names: BTreeSet<String> = manifests.iter().filter_map(|m| m.pull_secret()).map(String::from).collect();
+    let mut names: BTreeSet<String> =
+        manifests.iter().filter_map(|m| m.pull_secret()).map(String::from).collect();
     names.insert(PULL_SECRET.to_string());
     names.into_iter().collect()
 }

@@ -12,8 +12,8 @@ use k8s_openapi::api::scheduling::v1::PriorityClass;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Api, Client, Resource};
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::SimulateError;
 use super::environment::api_error;
@@ -80,8 +80,7 @@ pub async fn prepare_namespace(
 }
 
 async fn ensure_namespace(client: &Client, name: &str) -> Result<(), SimulateError> {
-    let namespace =
-        Namespace { metadata: named(name), ..Default::default() };
+    let namespace = Namespace { metadata: named(name), ..Default::default() };
     ensure(&Api::all(client.clone()), &namespace).await
 }
 

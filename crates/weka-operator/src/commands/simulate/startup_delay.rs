@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use kubesim::nodes::behaviour::{BehaviourRegistry, CommandOutput, ContainerBehaviour, ContainerCtx};
+use kubesim::nodes::behaviour::{
+    BehaviourRegistry, CommandOutput, ContainerBehaviour, ContainerCtx,
+};
 
 pub struct StartupDelay {
     /// Where the behaviour of each container is picked after the delay.
@@ -35,7 +37,7 @@ impl ContainerBehaviour for StartupDelay {
         stdin: &'a [u8],
     ) -> Option<BoxFuture<'a, CommandOutput>> {
         let behaviour = self.inner.pick(ctx.pod(), ctx.container());
-        behaviour.command(ctx, argv, stdin)?;
+        drop(behaviour.command(ctx, argv, stdin)?);
         Some(Box::pin(async move {
             match behaviour.command(ctx, argv, stdin) {
                 Some(running) => running.await,

@@ -18,7 +18,12 @@ use super::shared::Shared;
 use super::state::now;
 use crate::runtime::Context;
 
-pub async fn report(object: &ContainerObject, err: &DecodeError, ctx: &Context, shared: &Shared) -> Action {
+pub async fn report(
+    object: &ContainerObject,
+    err: &DecodeError,
+    ctx: &Context,
+    shared: &Shared,
+) -> Action {
     let (condition, reason) = match err.is_unknown_mode() {
         true => (cond::UNSUPPORTED_MODE, "UnknownMode"),
         false => (cond::DEGRADED, "InvalidSpec"),
@@ -45,7 +50,10 @@ pub async fn report(object: &ContainerObject, err: &DecodeError, ctx: &Context, 
         let api: Api<ContainerObject> =
             Api::namespaced(ctx.client.clone(), &object.namespace().unwrap_or_default());
         let body = json!({"status": {"conditions": list}});
-        if let Err(err) = api.patch_status(&object.name_any(), &PatchParams::default(), &Patch::Merge(&body)).await {
+        if let Err(err) = api
+            .patch_status(&object.name_any(), &PatchParams::default(), &Patch::Merge(&body))
+            .await
+        {
             tracing::warn!(error = %err, "cannot record the condition");
         }
     }

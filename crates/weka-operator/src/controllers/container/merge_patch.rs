@@ -51,7 +51,8 @@ mod tests {
 
     #[test]
     fn only_changed_keys_are_sent_and_removed_keys_become_null() {
-        let before = json!({"status": "Init", "nodeAffinity": "n1", "printer": {"a": "1", "b": "2"}});
+        let before =
+            json!({"status": "Init", "nodeAffinity": "n1", "printer": {"a": "1", "b": "2"}});
         let after = json!({"status": "Running", "printer": {"a": "1", "b": "3"}});
         assert_eq!(
             diff(&before, &after),

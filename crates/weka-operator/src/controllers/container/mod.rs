@@ -85,7 +85,11 @@ impl Reconciler<ContainerObject> for WekaContainerController {
         config.workers.weka_container
     }
 
-    async fn reconcile(&self, object: Arc<ContainerObject>, ctx: Arc<Context>) -> Result<Action, ContainerError> {
+    async fn reconcile(
+        &self,
+        object: Arc<ContainerObject>,
+        ctx: Arc<Context>,
+    ) -> Result<Action, ContainerError> {
         // Decisions (a pod to create, a node that is gone) must not be taken on empty caches.
         if !ctx.reflectors.get::<Pod>().synced() || !ctx.reflectors.get::<Node>().synced() {
             return Ok(Action::requeue(Duration::from_secs(1)));
@@ -102,23 +106,33 @@ impl Reconciler<ContainerObject> for WekaContainerController {
         outcome::conclude(report, &mut state).await
     }
 
-    fn error_policy(&self, object: &ContainerObject, error: &ContainerError, _ctx: &Context) -> Action {
+    fn error_policy(
+        &self,
+        object: &ContainerObject,
+        error: &ContainerError,
+        _ctx: &Context,
+    ) -> Action {
         let delay = self.shared.failed(&object.uid().unwrap_or_default());
         tracing::debug!(%error, ?delay, "retrying after a failure");
         Action::requeue(delay)
     }
 
-    fn configure(&self, controller: Controller<ContainerObject>, reflectors: &Reflectors) -> Controller<ContainerObject> {
+    fn configure(
+        &self,
+        controller: Controller<ContainerObject>,
+        reflectors: &Reflectors,
+    ) -> Controller<ContainerObject> {
         let pods = reflectors.get::<Pod>();
         let nodes = reflectors.get::<Node>();
         let containers = reflectors.get::<ContainerObject>().store();
         let node_store = nodes.store();
         let seen = Arc::new(Mutex::new(HashMap::new()));
-        controller
-            .owns_shared_stream(pods.subscribe(NAME))
-            .watches_shared_stream(nodes.subscribe(NAME), move |node: Arc<Node>| {
+        controller.owns_shared_stream(pods.subscribe(NAME)).watches_shared_stream(
+            nodes.subscribe(NAME),
+            move |node: Arc<Node>| {
                 containers_on_changed_node(&node, &node_store, &containers, &seen)
-            })
+            },
+        )
     }
 }
 

@@ -92,7 +92,10 @@ impl ContainerObject {
     /// `status.nodeAffinity`), so that node events reach even containers that do not decode.
     pub fn node_affinity(&self) -> Option<&str> {
         fn from(value: Option<&Value>) -> Option<&str> {
-            value.and_then(|v| v.get("nodeAffinity")).and_then(Value::as_str).filter(|n| !n.is_empty())
+            value
+                .and_then(|v| v.get("nodeAffinity"))
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
         }
         from(Some(&self.spec)).or_else(|| from(self.status.as_ref()))
     }
@@ -116,17 +119,20 @@ mod tests {
 
     #[test]
     fn a_known_container_decodes() {
-        let c = object(serde_json::json!({"name": "drive0", "mode": "drive", "image": "i", "numCores": 1}))
-            .decode()
-            .expect("decodes");
+        let c = object(
+            serde_json::json!({"name": "drive0", "mode": "drive", "image": "i", "numCores": 1}),
+        )
+        .decode()
+        .expect("decodes");
         assert_eq!(c.spec.mode, weka_api::wekacontainer::ContainerMode::Drive);
     }
 
     #[test]
     fn an_unknown_mode_names_the_field() {
-        let err = object(serde_json::json!({"name": "x", "mode": "warp", "image": "i", "numCores": 1}))
-            .decode()
-            .expect_err("unknown mode");
+        let err =
+            object(serde_json::json!({"name": "x", "mode": "warp", "image": "i", "numCores": 1}))
+                .decode()
+                .expect_err("unknown mode");
         assert!(err.is_unknown_mode(), "{err}");
         assert!(err.message.contains("warp"), "{err}");
     }

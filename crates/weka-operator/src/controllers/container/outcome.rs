@@ -17,7 +17,10 @@ use super::readiness;
 use super::state::{CONFLICT, ContainerState};
 use crate::engine::{FlowOutcome, FlowReport};
 
-pub async fn conclude(report: FlowReport, s: &mut ContainerState) -> Result<Action, ContainerError> {
+pub async fn conclude(
+    report: FlowReport,
+    s: &mut ContainerState,
+) -> Result<Action, ContainerError> {
     let timing = s.shared.timing;
     if s.gone {
         return Ok(Action::await_change());
@@ -47,7 +50,14 @@ pub async fn conclude(report: FlowReport, s: &mut ContainerState) -> Result<Acti
                     timing.refresh
                 }
                 Err(not_ready) => {
-                    set(s, cond::READY, Status::False, not_ready.reason, &not_ready.message, generation);
+                    set(
+                        s,
+                        cond::READY,
+                        Status::False,
+                        not_ready.reason,
+                        &not_ready.message,
+                        generation,
+                    );
                     timing.not_ready_recheck
                 }
             };
@@ -67,7 +77,14 @@ pub async fn conclude(report: FlowReport, s: &mut ContainerState) -> Result<Acti
     }
 }
 
-fn set(s: &mut ContainerState, type_: &str, status: Status, reason: &str, message: &str, generation: Option<i64>) {
+fn set(
+    s: &mut ContainerState,
+    type_: &str,
+    status: Status,
+    reason: &str,
+    message: &str,
+    generation: Option<i64>,
+) {
     s.set_condition_now(Desired::new(type_, status, reason, message).observed(generation));
 }
 

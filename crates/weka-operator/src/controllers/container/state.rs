@@ -200,8 +200,7 @@ impl ContainerState {
         if self.container.spec.state == Some(State::Deleting) {
             return Ok(());
         }
-        self.patch_guarded("set spec.state=deleting", json!({"spec": {"state": "deleting"}}))
-            .await
+        self.patch_guarded("set spec.state=deleting", json!({"spec": {"state": "deleting"}})).await
     }
 
     pub fn api(&self) -> Api<WekaContainer> {
@@ -243,7 +242,11 @@ impl ContainerState {
     /// The WEKA CLI in the pod of another WekaContainer of the same namespace.
     pub fn cli_in(&self, pod: &str) -> WekaCli {
         let exec = self.shared.exec(&self.ctx);
-        WekaCli::new(exec, ExecTarget::weka(self.namespace(), pod), self.ctx.config.timeouts.kube_exec)
+        WekaCli::new(
+            exec,
+            ExecTarget::weka(self.namespace(), pod),
+            self.ctx.config.timeouts.kube_exec,
+        )
     }
 
     // --- events --------------------------------------------------------------------------

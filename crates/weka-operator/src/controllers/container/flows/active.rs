@@ -9,13 +9,18 @@ use crate::controllers::container::state::ContainerState;
 use crate::controllers::container::steps::{
     lifecycle, local_status, node, pod, termination, upgrade,
 };
-use crate::controllers::container::steps::{drivers, nics, resources};
+use crate::controllers::container::steps::{
+    drivers, drivers_dist, drives, joining, migrations, nics, oneoff, protocols, resources, virtual_drives,
+};
 use crate::engine::Step;
 
 const THREE_MINUTES: Duration = Duration::from_secs(180);
+/// Upstream's `PeriodicDrivesCheckInterval` and `CheckDriversInterval`.
+const DRIVES_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+const DRIVERS_CHECK_INTERVAL: Duration = Duration::from_secs(7 * 60);
 
 pub static STEPS: &[Step<ContainerState>] = &[
-    // 1 migrateEnsurePorts — TODO(follow-up, migrations): `spec.exposePorts` → `exposedPorts`.
+    /* 1 */ Step::new("migrateEnsurePorts", migrations::migrate_ensure_ports).when(&[EXPOSE_PORTS]),
     /* 2 */ Step::new("ensureStateDeleting", lifecycle::ensure_state_deleting)
         .when(&[MARKED_FOR_DELETION, NOT_TEARING_DOWN]),
     /* 3 */ Step::new("GetNode", node::get_node),
@@ -35,11 +40,17 @@ pub static STEPS: &[Step<ContainerState>] = &[
     /* 15 */ Step::new("dropStopAttemptRecord", termination::drop_stop_attempt_record)
         .when(&[POD_NOT_TERMINATING, DRIVE_OR_COMPUTE]),
     /* 16 */ Step::new("handlePodTermination", termination::handle_pod_termination).when(&[POD_TERMINATING]),
-    // 17 deleteEnvoyIfNoS3Neighbor, 18 deleteTelemetryIfNoComputeNeighbor — TODO(follow-up, S3).
+    /* 17 */ Step::new("deleteEnvoyIfNoS3Neighbor", protocols::delete_envoy_if_no_s3_neighbor).when(&[ENVOY]),
+    /* 18 */ Step::new("deleteTelemetryIfNoComputeNeighbor", protocols::delete_telemetry_if_no_compute_neighbor)
+        .when(&[TELEMETRY]),
     /* 19 */ Step::new("clearStatusOnNodeNotFound", node::clear_status_on_node_not_found)
         .when(&[DRIVERS_CONTAINER, DRIVERS_PLACED_BY_SCHEDULER, NODE_NOT_SET]),
-    // 20 uploadedDriversPeriodicCheck — TODO(follow-up, drivers).
-    // 21 cleanupFinishedOneOff — TODO(follow-up, one-off results).
+    /* 20 */ Step::new("uploadedDriversPeriodicCheck", drivers_dist::uploaded_drivers_periodic_check)
+        .when(&[ONE_OFF, RESULTS_PROCESSED, DRIVERS_BUILDER])
+        .throttled(DRIVERS_CHECK_INTERVAL),
+    /* 21 */ Step::new("cleanupFinishedOneOff", oneoff::cleanup_finished_one_off)
+        .when(&[ONE_OFF, RESULTS_PROCESSED])
+        .finish_on_success(),
     /* 22 */ Step::new("handleImageUpdate", upgrade::handle_image_update)
         .when(&[IMAGE_APPLIED_BEFORE, IMAGE_NOT_ALIGNED, POD_SET]),
     // Ours: a pod that must change where Kubernetes allows no in-place change is replaced
@@ -60,7 +71,8 @@ pub static STEPS: &[Step<ContainerState>] = &[
         .when(&[MUST_HAVE_NODE_AFFINITY])
         .once(cond::CONTAINER_AFFINITY_SET, "NodeAffinitySet", "the container owns its node"),
     /* 32 */ Step::new("setNodeAffinityStatus", node::set_node_affinity_status).when(&[NO_STATUS_NODE_AFFINITY]),
-    // 33 ensureProxyContainer — TODO(follow-up, drives).
+    /* 33 */ Step::new("ensureProxyContainer", virtual_drives::ensure_proxy_container)
+        .when(&[DRIVE, USES_DRIVE_SHARING, HAS_NODE_AFFINITY]),
     /* 34 */ Step::new("EnsureDrivers", drivers::ensure_drivers).when(&[REQUIRES_DRIVERS, HAS_NODE_AFFINITY]),
     /* 35 */ Step::new("HandleNodeNotReady", node::handle_node_not_ready),
     /* 36 */ Step::new("WaitForPodRunning", pod::wait_for_pod_running),
@@ -76,10 +88,16 @@ pub static STEPS: &[Step<ContainerState>] = &[
     /* 40 */ Step::new("checkUnhealyPodResources", resources::check_unhealthy_pod_resources)
         .when(&[ALLOCATABLE_OR_CLIENT, STATUS_UNHEALTHY])
         .continue_on_error(),
-    // 41 updateDriversBuilderStatus — TODO(follow-up, drivers).
+    /* 41 */ Step::new("updateDriversBuilderStatus", drivers_dist::update_drivers_builder_status)
+        .when(&[DRIVERS_BUILDER, NOT_DIST_MODE, RESULTS_NOT_PROCESSED]),
     /* 42 */ Step::new("setPodRunningStatus", pod::set_pod_running_status)
         .when(&[ADHOC_OR_DISCOVERY, STATUS_NOT_POD_RUNNING]),
-    // 43 fetchResults, 44 processResults — TODO(follow-up, one-off results).
+    /* 43 */ Step::new("fetchResults", oneoff::fetch_results)
+        .when(&[ONE_OFF])
+        .once(cond::RESULTS_RECEIVED, "ResultsReceived", "results received"),
+    /* 44 */ Step::new("processResults", oneoff::process_results)
+        .when(&[ONE_OFF])
+        .once(cond::RESULTS_PROCESSED, "ResultsProcessed", "results processed"),
     /* 45 */ Step::new("ReconcileManagementIPs", local_status::reconcile_management_ips)
         .when(&[NO_MANAGEMENT_IPS_NOT_RUNNING, BACKEND_OR_CLIENT, POD_SET]),
     /* 46 */ Step::new("PeriodicReconcileManagementIPs", local_status::reconcile_management_ips)
@@ -88,15 +106,35 @@ pub static STEPS: &[Step<ContainerState>] = &[
         .continue_on_error(),
     /* 47 */ Step::new("ReconcileWekaLocalStatus", local_status::reconcile_weka_local_status)
         .when(&[WEKA_CONTAINER, POD_SET]),
-    // 48 DeleteEnvoyIfProcessNotExists — TODO(follow-up, S3/envoy).
+    /* 48 */ Step::new("DeleteEnvoyIfProcessNotExists", protocols::delete_envoy_if_process_not_exists)
+        .when(&[ENVOY, POD_SET, STATUS_ERROR])
+        .continue_on_error(),
     /* 49 */ Step::new("applyCurrentImage", upgrade::apply_current_image).when(&[IMAGE_NOT_ALIGNED]),
-    // 50 setJoinIpsIfStuckInStemMode — TODO(follow-up, cluster joining: needs the owning
-    //    cluster's cached join IPs).
+    /* 50 */ Step::new("setJoinIpsIfStuckInStemMode", joining::set_join_ips_if_stuck_in_stem_mode)
+        .when(&[SHOULD_JOIN_CLUSTER, NO_CONTAINER_ID, NO_JOIN_IPS, INTERNAL_STEM]),
     /* 51 */ Step::new("reconcileClusterStatus", local_status::reconcile_cluster_status)
         .when(&[SHOULD_JOIN_CLUSTER])
         .once(cond::JOINED_CLUSTER, "JoinedCluster", "Container joined cluster"),
-    // 52 AddVirtualDrives, 53 AddVirtualDrivesPeriodic, 54 UpdateWekaAddedDrives,
-    // 55 MarkDrivesForRemoval, 56 RemoveDrives, 57 RemoveDrivesByPhysicalUuids,
-    // 58 EnsureDrives — TODO(follow-up, drives).
-    // 59 JoinS3Cluster, 60 EnsureNfsInterfaceGroupPorts — TODO(follow-up, S3/NFS).
+    // 52 AddVirtualDrives, 53 AddVirtualDrivesPeriodic — TODO(follow-up, node agent): virtual
+    //    drives are created on the node's SSD proxy through the node agent's JSON-RPC.
+    /* 54 */ Step::new("UpdateWekaAddedDrives", drives::update_weka_added_drives)
+        .when(&[DRIVE, INTERNAL_READY, ADDED_DRIVES_OUTDATED]),
+    /* 55 */ Step::new("MarkDrivesForRemoval", drives::mark_drives_for_removal)
+        .when(&[DRIVE, ADDED_DRIVES_NOT_ALIGNED, REMOVE_FAILED_DRIVES]),
+    /* 56 */ Step::new("RemoveDrives", drives::remove_drives)
+        .when(&[DRIVE])
+        .continue_on_error()
+        .throttled(DRIVES_CHECK_INTERVAL),
+    /* 57 */ Step::new("RemoveDrivesByPhysicalUuids", drives::remove_drives_by_physical_uuids)
+        .when(&[DRIVE, USES_DRIVE_SHARING])
+        .continue_on_error()
+        .throttled(DRIVES_CHECK_INTERVAL),
+    /* 58 */ Step::new("EnsureDrives", drives::ensure_drives)
+        .when(&[DRIVE, HAS_DRIVES_TO_ADD])
+        .throttled(DRIVES_CHECK_INTERVAL),
+    /* 59 */ Step::new("JoinS3Cluster", protocols::join_s3_cluster)
+        .when(&[S3, HAS_JOIN_IPS])
+        .once(cond::JOINED_S3_CLUSTER, "JoinedS3Cluster", "Joined s3 cluster"),
+    /* 60 */ Step::new("EnsureNfsInterfaceGroupPorts", protocols::ensure_nfs_interface_group_ports)
+        .when(&[NFS, HAS_JOIN_IPS]),
 ];

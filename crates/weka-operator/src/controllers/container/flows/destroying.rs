@@ -1,9 +1,12 @@
 //! The Destroying flow (upstream `flow_destroying_state.go`; spec flows §3.3, numbers in
 //! comments): tear down without leaving the WEKA cluster (the whole cluster goes away).
 
+use weka_api::constants::conditions as cond;
+
 use super::predicates::*;
 use crate::controllers::container::state::ContainerState;
-use crate::controllers::container::steps::{lifecycle, local_status, node, pod, termination};
+use crate::controllers::container::steps::{deletion, lifecycle, node, pod, termination};
+use crate::controllers::container::steps::{drive_signing, virtual_drives};
 use crate::engine::Step;
 
 pub static STEPS: &[Step<ContainerState>] = &[
@@ -12,7 +15,7 @@ pub static STEPS: &[Step<ContainerState>] = &[
     // 3 GetWekaClient, 4 FetchTargetCluster — TODO(follow-up, CSI).
     /* 5 */ Step::new("handleStateDestroying", lifecycle::handle_state_destroying),
     // [metrics] — TODO(follow-up, metrics step group).
-    /* 6 */ Step::new("reconcileClusterStatusOnDeletion", local_status::reconcile_cluster_status)
+    /* 6 */ Step::new("reconcileClusterStatusOnDeletion", deletion::reconcile_cluster_status_on_deletion)
         .when(&[SHOULD_JOIN_CLUSTER, NO_CONTAINER_ID, POD_SET])
         .continue_on_error(),
     /* 7 */ Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
@@ -21,6 +24,12 @@ pub static STEPS: &[Step<ContainerState>] = &[
     /* 9 */ Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
         .when(&[CLIENT, POD_SET]),
     /* 10 */ Step::new("stopAndEnsureNoPod", termination::stop_and_ensure_no_pod).when(&[WEKA_CONTAINER]),
-    // 11 ensureProxyContainer, 12 RemoveVirtualDrives, 13 ResignDrives — TODO(follow-up, drives).
+    /* 11 */ Step::new("ensureProxyContainer", virtual_drives::ensure_proxy_container)
+        .when(&[DRIVE, USES_DRIVE_SHARING, HAS_NODE_AFFINITY]),
+    // 12 RemoveVirtualDrives — TODO(follow-up, node agent): virtual drives are removed from the
+    //    node's SSD proxy through the node agent's JSON-RPC.
+    /* 13 */ Step::new("ResignDrives", drive_signing::resign_drives)
+        .when(&[MUST_RESIGN_DRIVES, DRIVE])
+        .once(cond::CONTAINER_DRIVES_RESIGNED, "Destroying", "Drives resigned"),
     /* 14 */ Step::new("HandleDeletion", lifecycle::handle_deletion),
 ];

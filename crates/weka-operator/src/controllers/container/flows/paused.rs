@@ -1,12 +1,15 @@
 //! The Paused flow (upstream `flow_paused_state.go`; spec flows §3.4): the pod is
 //! force-stopped and not recreated; setting the state back to `active` recreates it.
 
+use super::predicates::*;
 use crate::controllers::container::state::ContainerState;
-use crate::controllers::container::steps::lifecycle;
+use crate::controllers::container::steps::{lifecycle, protocols};
 use crate::engine::Step;
 
 pub static STEPS: &[Step<ContainerState>] = &[
     // [metrics] — TODO(follow-up, metrics step group).
-    // 1 deleteEnvoyIfNoS3Neighbor, 2 deleteTelemetryIfNoComputeNeighbor — TODO(follow-up, S3).
+    /* 1 */ Step::new("deleteEnvoyIfNoS3Neighbor", protocols::delete_envoy_if_no_s3_neighbor).when(&[ENVOY]),
+    /* 2 */ Step::new("deleteTelemetryIfNoComputeNeighbor", protocols::delete_telemetry_if_no_compute_neighbor)
+        .when(&[TELEMETRY]),
     /* 3 */ Step::new("handleStatePaused", lifecycle::handle_state_paused),
 ];

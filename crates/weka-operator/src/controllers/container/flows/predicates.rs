@@ -104,3 +104,30 @@ pub const ALLOCATABLE_OR_CLIENT: P =
 pub const DRIVE: P = ("drive", |s| s.mode() == ContainerMode::Drive);
 pub const NEEDS_DRIVES: P = ("needs more drives", crate::controllers::container::steps::resources::needs_drives);
 pub const STATUS_UNHEALTHY: P = ("status is Unhealthy", |s| s.status().status == WekaContainerStatus::UNHEALTHY);
+pub const ONE_OFF: P = ("one-off", |s| s.mode().is_one_off());
+pub const RESULTS_PROCESSED: P = ("results processed", crate::controllers::container::steps::oneoff::results_processed);
+pub const RESULTS_NOT_PROCESSED: P =
+    ("results not processed", |s| !crate::controllers::container::steps::oneoff::results_processed(s));
+pub const DRIVERS_BUILDER: P = ("drivers builder", |s| s.mode().is_drivers_builder());
+pub const NOT_DIST_MODE: P = ("not dist mode", |s| s.mode() != ContainerMode::Dist);
+pub const ENVOY: P = ("envoy", |s| s.mode() == ContainerMode::Envoy);
+pub const TELEMETRY: P = ("telemetry", |s| s.mode() == ContainerMode::Telemetry);
+pub const S3: P = ("s3", |s| s.mode() == ContainerMode::S3);
+pub const NFS: P = ("nfs", |s| s.mode() == ContainerMode::Nfs);
+pub const STATUS_ERROR: P = ("status is Error", |s| s.status().status == WekaContainerStatus::ERROR);
+pub const EXPOSE_PORTS: P =
+    ("spec.exposePorts is set", |s| s.spec().expose_ports.as_ref().is_some_and(|p| !p.is_empty()));
+pub const HAS_JOIN_IPS: P = ("has join IPs", crate::controllers::container::steps::protocols::has_join_ips);
+pub const NO_JOIN_IPS: P = ("no join IPs", |s| !crate::controllers::container::steps::protocols::has_join_ips(s));
+pub const INTERNAL_STEM: P = ("internal status is STEM", |s| s.status().internal_status.as_deref() == Some("STEM"));
+pub const INTERNAL_READY: P = ("internal status is READY", |s| s.status().internal_status.as_deref() == Some("READY"));
+pub const USES_DRIVE_SHARING: P = ("uses drive sharing", |s| crate::pod::uses_drive_sharing(&s.container));
+pub const HAS_DRIVES_TO_ADD: P = ("has drives to add", crate::controllers::container::steps::drives::has_drives_to_add);
+pub const ADDED_DRIVES_OUTDATED: P =
+    ("added drives need an update", crate::controllers::container::steps::drives::needs_added_drives_update);
+pub const ADDED_DRIVES_NOT_ALIGNED: P =
+    ("added drives differ from the allocation", crate::controllers::container::steps::drives::added_not_aligned);
+pub const REMOVE_FAILED_DRIVES: P =
+    ("REMOVE_FAILED_DRIVES_FROM_WEKA", |s| s.ctx.config.cleanup.remove_failed_drives_from_weka);
+pub const MUST_RESIGN_DRIVES: P =
+    ("drives are resigned on deletion", crate::controllers::container::steps::drive_signing::must_resign);

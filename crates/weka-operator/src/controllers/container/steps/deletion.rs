@@ -44,7 +44,13 @@ fn is_operational(c: &WekaContainer) -> bool {
 /// WekaContainers sharing its first owner): an operational one, else any (this one included,
 /// whose pod the Deleting flow keeps for this purpose), by name for a stable choice.
 fn active_member(s: &ContainerState) -> Option<String> {
-    let owner = s.container.metadata.owner_references.as_ref().and_then(|o| o.first()).map(|o| o.uid.clone());
+    let owner = s
+        .container
+        .metadata
+        .owner_references
+        .as_ref()
+        .and_then(|o| o.first())
+        .map(|o| o.uid.clone());
     let store = s.ctx.reflectors.get::<ContainerObject>().store();
     let mut members: Vec<WekaContainer> = store
         .state()
@@ -63,7 +69,11 @@ fn active_member(s: &ContainerState) -> Option<String> {
 
 pub fn member_cli(s: &ContainerState) -> Result<WekaCli, StepError> {
     let member = active_member(s).ok_or_else(|| {
-        StepError::poll("NoActiveMember", "no member of the cluster to run WEKA commands in", QUARTER_MINUTE)
+        StepError::poll(
+            "NoActiveMember",
+            "no member of the cluster to run WEKA commands in",
+            QUARTER_MINUTE,
+        )
     })?;
     Ok(s.cli_in(&member).with_timeout(CLUSTER_COMMAND_TIMEOUT))
 }
@@ -88,7 +98,11 @@ pub fn deactivate_weka_container(s: &mut ContainerState) -> StepFuture<'_> {
             Ok(member) => member,
             Err(err) if err.is_not_found() => return Ok(()),
             Err(err) => {
-                return Err(StepError::poll("Deactivating", format!("cannot read container {id}: {err}"), QUARTER_MINUTE));
+                return Err(StepError::poll(
+                    "Deactivating",
+                    format!("cannot read container {id}: {err}"),
+                    QUARTER_MINUTE,
+                ));
             }
         };
         let states = [member.status.as_str(), member.state.as_str()];
@@ -101,7 +115,11 @@ pub fn deactivate_weka_container(s: &mut ContainerState) -> StepFuture<'_> {
                 .await
                 .map_err(|e| StepError::failed("DeactivateWekaContainerError", e))?;
         }
-        Err(StepError::poll("Deactivating", format!("WEKA is deactivating container {id}"), QUARTER_MINUTE))
+        Err(StepError::poll(
+            "Deactivating",
+            format!("WEKA is deactivating container {id}"),
+            QUARTER_MINUTE,
+        ))
     })
 }
 
@@ -111,13 +129,18 @@ pub fn deactivate_weka_container(s: &mut ContainerState) -> StepFuture<'_> {
 pub fn remove_deactivated_containers(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         let id = container_id(s)?;
-        let partition = format!("cluster/{}/{}", s.status().cluster_id.clone().unwrap_or_default(), s.mode());
+        let partition =
+            format!("cluster/{}/{}", s.status().cluster_id.clone().unwrap_or_default(), s.mode());
         let throttled = s.ctx.config.cleanup.removal_throttling && !s.mode().is_protocol();
         if throttled {
             let now = std::time::Instant::now();
             let minute = Duration::from_secs(60);
             if !s.shared.throttler.due(&partition, "removeDeactivatedContainers", minute, now) {
-                return Err(StepError::poll("RemovalThrottled", "another container of this kind was removed less than a minute ago", QUARTER_MINUTE));
+                return Err(StepError::poll(
+                    "RemovalThrottled",
+                    "another container of this kind was removed less than a minute ago",
+                    QUARTER_MINUTE,
+                ));
             }
             s.shared.throttler.ran(&partition, "removeDeactivatedContainers", now);
         }
@@ -131,8 +154,52 @@ pub fn remove_deactivated_containers(s: &mut ContainerState) -> StepFuture<'_> {
         }
         match cli.get_container(id).await {
             Err(err) if err.is_not_found() => Ok(()),
-            Err(err) => Err(StepError::poll("Removing", format!("cannot confirm the removal of container {id}: {err}"), QUARTER_MINUTE)),
-            Ok(_) => Err(StepError::poll("Removing", format!("container {id} is still in the cluster"), QUARTER_MINUTE)),
+            Err(err) => Err(StepError::poll(
+                "Removing",
+                format!("cannot confirm the removal of container {id}: {err}"),
+                QUARTER_MINUTE,
+            )),
+            Ok(_) => Err(StepError::poll(
+                "Removing",
+                format!("container {id} is still in the cluster"),
+                QUARTER_MINUTE,
+            )),
         }
+    })
+}
+
+/// A step of the teardown flows that helps when it can and never holds the teardown up: a
+/// wait (WEKA not answering, a node that cannot take the pod) counts as done for this pass.
+async fn best_effort(step: &'static str, result: Result<(), StepError>) -> Result<(), StepError> {
+    match result {
+        Err(StepError::Wait(wait)) => {
+            tracing::debug!(step, reason = wait.reason, message = %wait.message, "skipped for now");
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// `ensurePodOnDeletion`: the pod again, so that WEKA commands can run for the deactivation.
+pub fn ensure_pod_on_deletion(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(
+        async move { best_effort("ensurePodOnDeletion", super::pod::ensure_pod(s).await).await },
+    )
+}
+
+/// `ReconcileWekaLocalStatusOnDeletion`: what WEKA says, when it answers.
+pub fn reconcile_weka_local_status_on_deletion(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        let result = super::local_status::reconcile_weka_local_status(s).await;
+        best_effort("ReconcileWekaLocalStatusOnDeletion", result).await
+    })
+}
+
+/// `reconcileClusterStatusOnDeletion`: learn the container's cluster ID if it joined after
+/// all (it then must be deactivated); a container that did not join is torn down as it is.
+pub fn reconcile_cluster_status_on_deletion(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        let result = super::local_status::reconcile_cluster_status(s).await;
+        best_effort("reconcileClusterStatusOnDeletion", result).await
     })
 }

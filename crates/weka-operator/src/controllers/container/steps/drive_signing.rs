@@ -26,18 +26,27 @@ const FORCE_RESIGN_DRIVES: &str = "force-resign-drives";
 fn json_list(node: &Node, annotation: &str) -> Result<Vec<String>, StepError> {
     match node.annotations().get(annotation).map(|t| t.trim()) {
         None | Some("") | Some("null") => Ok(Vec::new()),
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| StepError::failed("InvalidNodeAnnotation", format!("node annotation {annotation} is not valid: {e}"))),
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            StepError::failed(
+                "InvalidNodeAnnotation",
+                format!("node annotation {annotation} is not valid: {e}"),
+            )
+        }),
     }
 }
 
 /// The block-drives operation for `serials` on `node`: added to `weka.io/blocked-drives`
 /// (each must be one of the node's WEKA drives), the node's `weka.io/drives` capacity
 /// lowered, and the sign-drives hash dropped so that drive signing looks at the node again.
-pub async fn block_drives(s: &ContainerState, node: &Node, serials: &[String]) -> Result<(), StepError> {
+pub async fn block_drives(
+    s: &ContainerState,
+    node: &Node,
+    serials: &[String],
+) -> Result<(), StepError> {
     let nodes: Api<Node> = Api::all(s.ctx.client.clone());
     let name = node.name_any();
-    let node = nodes.get(&name).await.map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
+    let node =
+        nodes.get(&name).await.map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
     let weka_drives = json_list(&node, WEKA_DRIVES)?;
     if let Some(unknown) = serials.iter().find(|s| !weka_drives.contains(s)) {
         return Err(StepError::failed(
@@ -69,11 +78,24 @@ pub async fn block_drives(s: &ContainerState, node: &Node, serials: &[String]) -
         "capacity": {resources::DRIVES: available.to_string()},
         "allocatable": {resources::DRIVES: available.to_string()},
     }});
-    if let Err(err) = nodes.patch_status(&name, &PatchParams::default(), &Patch::Merge(&capacity)).await {
+    if let Err(err) =
+        nodes.patch_status(&name, &PatchParams::default(), &Patch::Merge(&capacity)).await
+    {
         tracing::warn!(error = %err, node = %name, "cannot update the node's drive capacity");
     }
     tracing::info!(node = %name, ?serials, "drives blocked");
     Ok(())
+}
+
+/// `weka.io/sign-drives-hash`: changes with every boot of the node, so that drive signing
+/// looks at a rebooted node again. (Upstream writes the SHA-256 of the boot ID; this is a
+/// 64-bit FNV-1a of it, enough to tell boots apart.)
+pub fn node_sign_hash(node: &Node) -> String {
+    let boot_id = super::drivers::boot_id(node);
+    let hash = boot_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
 }
 
 #[derive(Deserialize)]
@@ -107,7 +129,8 @@ pub fn resign_drives(s: &mut ContainerState) -> StepFuture<'_> {
                 NODE_RECHECK,
             ));
         }
-        let serials = s.status().allocations.as_ref().and_then(|a| a.drives.clone()).unwrap_or_default();
+        let serials =
+            s.status().allocations.as_ref().and_then(|a| a.drives.clone()).unwrap_or_default();
         if serials.is_empty() {
             return Ok(());
         }
@@ -117,7 +140,11 @@ pub fn resign_drives(s: &mut ContainerState) -> StepFuture<'_> {
                 "SignDrivesImageNotSet",
                 format!(
                     "drives {serials:?} cannot be resigned: SIGN_DRIVES_IMAGE is {} (set it to the drive-signing image, or set overrides.skipDrivesForceResign)",
-                    if image.is_empty() { "not set".to_string() } else { format!("{image}, a WEKA image") }
+                    if image.is_empty() {
+                        "not set".to_string()
+                    } else {
+                        format!("{image}, a WEKA image")
+                    }
                 ),
                 Duration::from_secs(60),
             ));
@@ -125,7 +152,8 @@ pub fn resign_drives(s: &mut ContainerState) -> StepFuture<'_> {
         let namespace = s.namespace().to_string();
         let name = format!("weka-force-resign-drives-{}", s.uid());
         let Some(helper) = helpers::get(s, &namespace, &name).await? else {
-            let spec = resign_spec(s, &name, &image, node_name.as_deref().unwrap_or_default(), &serials)?;
+            let spec =
+                resign_spec(s, &name, &image, node_name.as_deref().unwrap_or_default(), &serials)?;
             helpers::create(s, &spec).await?;
             return Err(resigning(s, &name));
         };
@@ -138,7 +166,10 @@ pub fn resign_drives(s: &mut ContainerState) -> StepFuture<'_> {
         });
         helpers::delete(s, &namespace, &name).await?;
         match result.err.filter(|e| !e.is_empty()) {
-            Some(err) => Err(StepError::failed("ResignDrivesError", format!("resign drives operation failed: {err}, re-creating container"))),
+            Some(err) => Err(StepError::failed(
+                "ResignDrivesError",
+                format!("resign drives operation failed: {err}, re-creating container"),
+            )),
             None if result.drives.is_empty() => Err(StepError::failed(
                 "ResignDrivesError",
                 "resign drives operation did not resign any drives, re-creating container",

@@ -43,7 +43,11 @@ struct LoadResult {
 
 /// The node's boot ID as Kubernetes reports it.
 pub fn boot_id(node: &Node) -> &str {
-    node.status.as_ref().and_then(|s| s.node_info.as_ref()).map(|i| i.boot_id.as_str()).unwrap_or_default()
+    node.status
+        .as_ref()
+        .and_then(|s| s.node_info.as_ref())
+        .map(|i| i.boot_id.as_str())
+        .unwrap_or_default()
 }
 
 /// The annotation value recording that `image`'s drivers are loaded on this boot.
@@ -66,7 +70,9 @@ pub fn drivers_loaded(node: &Node, image: &str, frontend: bool) -> bool {
 pub fn node_rebooted(node: &Node) -> bool {
     let Some(text) = node.annotations().get(DISCOVERY_JSON) else { return false };
     match serde_json::from_str::<Value>(text) {
-        Ok(discovery) => discovery.get("boot_id").and_then(Value::as_str).unwrap_or_default() != boot_id(node),
+        Ok(discovery) => {
+            discovery.get("boot_id").and_then(Value::as_str).unwrap_or_default() != boot_id(node)
+        }
         Err(_) => true,
     }
 }
@@ -75,7 +81,9 @@ pub fn node_rebooted(node: &Node) -> bool {
 fn driver_image(s: &ContainerState) -> String {
     match s.pod.as_deref().and_then(weka_image_of) {
         Some(image) => image.to_string(),
-        None if s.spec().drivers_loader_image.as_deref().unwrap_or_default().is_empty() => chosen_image(s),
+        None if s.spec().drivers_loader_image.as_deref().unwrap_or_default().is_empty() => {
+            chosen_image(s)
+        }
         None => s.spec().image.clone(),
     }
 }
@@ -86,7 +94,10 @@ pub fn ensure_drivers(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         let Some(node) = s.node.clone() else {
             let node = s.node_affinity().unwrap_or_default().to_string();
-            return Err(StepError::wait("NodeNotFound", format!("node {node} not found: drivers cannot be loaded")));
+            return Err(StepError::wait(
+                "NodeNotFound",
+                format!("node {node} not found: drivers cannot be loaded"),
+            ));
         };
         let image = driver_image(s);
         let frontend = has_frontend(&s.container);
@@ -123,12 +134,21 @@ fn loader_name(node: &Node) -> String {
 /// The image the loader runs: the drivers-loader image when the spec names one (the loader
 /// then copies WEKA's files out of `image`), else `image` itself.
 fn loader_image(s: &ContainerState, image: &str) -> String {
-    s.spec().drivers_loader_image.clone().filter(|i| !i.is_empty()).unwrap_or_else(|| image.to_string())
+    s.spec()
+        .drivers_loader_image
+        .clone()
+        .filter(|i| !i.is_empty())
+        .unwrap_or_else(|| image.to_string())
 }
 
 /// Upstream's `LoadDrivers` operation, one pass: `Ok` once the drivers are loaded and the
 /// node says so, else a wait (or a failure, after which the loader is created anew).
-pub async fn load_drivers(s: &mut ContainerState, node: &Node, image: &str, force: bool) -> Result<(), StepError> {
+pub async fn load_drivers(
+    s: &mut ContainerState,
+    node: &Node,
+    image: &str,
+    force: bool,
+) -> Result<(), StepError> {
     let namespace = helpers::operator_namespace(s);
     let name = loader_name(node);
     let mut loader = helpers::get(s, &namespace, &name).await?;
@@ -141,7 +161,9 @@ pub async fn load_drivers(s: &mut ContainerState, node: &Node, image: &str, forc
     let mut node = node.clone();
     if node_rebooted(&node) && node.annotations().contains_key(DRIVERS_LOADED) {
         tracing::info!(node = %node.name_any(), "the node rebooted: its drivers are no longer loaded");
-        patch_node_annotation(s, &node, None).await.map_err(|e| StepError::poll("NodeRebootHandling", e, RESULT_RECHECK))?;
+        patch_node_annotation(s, &node, None)
+            .await
+            .map_err(|e| StepError::poll("NodeRebootHandling", e, RESULT_RECHECK))?;
         node.metadata.annotations.get_or_insert_with(Default::default).remove(DRIVERS_LOADED);
     }
     if !force && drivers_loaded(&node, image, has_frontend(&s.container)) {
@@ -154,25 +176,41 @@ pub async fn load_drivers(s: &mut ContainerState, node: &Node, image: &str, forc
     let Some(result) = loader.as_ref().and_then(helpers::result).map(str::to_string) else {
         return Err(StepError::poll(
             "WaitForDrivers",
-            format!("waiting for drivers loader {name} to load the drivers of {image} on node {}", node.name_any()),
+            format!(
+                "waiting for drivers loader {name} to load the drivers of {image} on node {}",
+                node.name_any()
+            ),
             helpers::recheck(s, RESULT_RECHECK),
         ));
     };
-    let parsed: LoadResult = serde_json::from_str(&result)
-        .map_err(|e| StepError::failed("DriversNotLoaded", format!("drivers loader {name} reported {result:?}: {e}")))?;
+    let parsed: LoadResult = serde_json::from_str(&result).map_err(|e| {
+        StepError::failed(
+            "DriversNotLoaded",
+            format!("drivers loader {name} reported {result:?}: {e}"),
+        )
+    })?;
     let error = parsed.err.filter(|e| !e.is_empty());
     if error.is_some() || !parsed.drivers_loaded {
         helpers::delete(s, &namespace, &name).await?;
         let why = error.unwrap_or_else(|| "the drivers are not loaded".to_string());
-        return Err(StepError::failed("DriversNotLoaded", format!("{why}, re-creating the drivers loader")));
+        return Err(StepError::failed(
+            "DriversNotLoaded",
+            format!("{why}, re-creating the drivers loader"),
+        ));
     }
     let marker = loaded_marker(image, &node);
-    patch_node_annotation(s, &node, Some(&marker)).await.map_err(|e| StepError::poll("DriversLoadedNotRecorded", e, RESULT_RECHECK))?;
+    patch_node_annotation(s, &node, Some(&marker))
+        .await
+        .map_err(|e| StepError::poll("DriversLoadedNotRecorded", e, RESULT_RECHECK))?;
     tracing::info!(node = %node.name_any(), %marker, "drivers loaded");
     helpers::delete(s, &namespace, &name).await
 }
 
-async fn update_loader_image(s: &ContainerState, loader: &WekaContainer, image: &str) -> Result<(), StepError> {
+async fn update_loader_image(
+    s: &ContainerState,
+    loader: &WekaContainer,
+    image: &str,
+) -> Result<(), StepError> {
     let namespace = loader.namespace().unwrap_or_default();
     let api: Api<WekaContainer> = Api::namespaced(s.ctx.client.clone(), &namespace);
     let body = json!({
@@ -186,27 +224,40 @@ async fn update_loader_image(s: &ContainerState, loader: &WekaContainer, image: 
 }
 
 /// Sets (or, with `None`, removes) `weka.io/drivers-loaded` on the node.
-async fn patch_node_annotation(s: &ContainerState, node: &Node, value: Option<&str>) -> Result<(), String> {
+async fn patch_node_annotation(
+    s: &ContainerState,
+    node: &Node,
+    value: Option<&str>,
+) -> Result<(), String> {
     let nodes: Api<Node> = Api::all(s.ctx.client.clone());
     let body = json!({"metadata": {"annotations": {DRIVERS_LOADED: value}}});
     nodes
         .patch(&node.name_any(), &PatchParams::default(), &Patch::Merge(&body))
         .await
         .map(drop)
-        .map_err(|e| format!("cannot update annotation {DRIVERS_LOADED} of node {}: {e}", node.name_any()))
+        .map_err(|e| {
+            format!("cannot update annotation {DRIVERS_LOADED} of node {}: {e}", node.name_any())
+        })
 }
 
 /// The drivers-loader WekaContainer for `node` (upstream's `CreateContainer`): pinned to the
 /// node, the owner's labels and tolerations, no hugepages, no owner reference (it may live in
 /// another namespace).
-fn loader_spec(s: &ContainerState, node: &Node, image: &str, namespace: &str, name: &str) -> Result<WekaContainer, StepError> {
+fn loader_spec(
+    s: &ContainerState,
+    node: &Node,
+    image: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<WekaContainer, StepError> {
     let spec = s.spec();
     let mut labels_map = s.container.metadata.labels.clone().unwrap_or_default();
     labels_map.insert(labels::MODE.to_string(), ContainerMode::DriversLoader.as_str().to_string());
     let loader_image = loader_image(s, image);
     let instructions = (loader_image != image)
         .then(|| json!({"type": COPY_WEKA_FILES_TO_DRIVER_LOADER, "payload": image}));
-    let service_account = Some(s.ctx.config.maintenance.service_account.clone()).filter(|sa| !sa.is_empty());
+    let service_account =
+        Some(s.ctx.config.maintenance.service_account.clone()).filter(|sa| !sa.is_empty());
     helpers::from_json(json!({
         "apiVersion": "weka.weka.io/v1alpha1",
         "kind": "WekaContainer",
@@ -243,8 +294,12 @@ mod tests {
             node_info: Some(NodeSystemInfo { boot_id: "boot-2".into(), ..Default::default() }),
             ..Default::default()
         });
-        node.metadata.annotations =
-            Some(annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>());
+        node.metadata.annotations = Some(
+            annotations
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        );
         node
     }
 

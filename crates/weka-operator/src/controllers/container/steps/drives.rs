@@ -73,7 +73,11 @@ pub fn ensure_drives(s: &mut ContainerState) -> StepFuture<'_> {
             }
             return Ok(());
         }
-        let errors = if uses_drive_sharing(&s.container) { add_virtual(s, id).await } else { add_exclusive(s, id).await };
+        let errors = if uses_drive_sharing(&s.container) {
+            add_virtual(s, id).await
+        } else {
+            add_exclusive(s, id).await
+        };
         if errors.is_empty() {
             if s.status_overwritable() {
                 s.update_status(WekaContainerStatus::RUNNING).await?;
@@ -117,7 +121,9 @@ async fn add_exclusive(s: &ContainerState, id: i64) -> Vec<String> {
         }
         tracing::info!(%serial, device = %drive.device_path, container_id = id, "adding drive");
         match cli.add_drive(id, &drive.device_path, None).await.or_already_done() {
-            Ok(()) => s.event(EventType::Normal, "DriveAdded", &format!("Drive {serial} added")).await,
+            Ok(()) => {
+                s.event(EventType::Normal, "DriveAdded", &format!("Drive {serial} added")).await
+            }
             Err(err) => errors.push(format!("drive {serial}: {err}")),
         }
     }
@@ -126,7 +132,8 @@ async fn add_exclusive(s: &ContainerState, id: i64) -> Vec<String> {
 
 async fn add_virtual(s: &ContainerState, id: i64) -> Vec<String> {
     let added: Vec<String> = added_drives(s).into_iter().map(|d| d.uuid).collect();
-    let allocated = s.status().allocations.clone().unwrap_or_default().virtual_drives.unwrap_or_default();
+    let allocated =
+        s.status().allocations.clone().unwrap_or_default().virtual_drives.unwrap_or_default();
     let cli = s.cli().with_timeout(DRIVES_TIMEOUT);
     let mut errors = Vec::new();
     for drive in allocated.iter().filter(|d| !added.contains(&d.virtual_uuid)) {
@@ -158,7 +165,8 @@ fn to_added(drive: Drive) -> AddedDrive {
 /// or do not match the allocation.
 pub fn needs_added_drives_update(s: &ContainerState) -> bool {
     let added = added_drives(s);
-    let all_active = added.len() == expected_drive_count(s) && added.iter().all(|d| d.status == "ACTIVE");
+    let all_active =
+        added.len() == expected_drive_count(s) && added.iter().all(|d| d.status == "ACTIVE");
     !all_active || added_not_aligned(s)
 }
 
@@ -176,7 +184,10 @@ pub fn added_not_aligned(s: &ContainerState) -> bool {
             allocations.virtual_drives.iter().flatten().map(|v| v.virtual_uuid.clone()).collect(),
         )
     } else {
-        (added.into_iter().map(|d| d.serial_number).collect(), allocations.drives.clone().unwrap_or_default())
+        (
+            added.into_iter().map(|d| d.serial_number).collect(),
+            allocations.drives.clone().unwrap_or_default(),
+        )
     };
     have.sort();
     want.sort();
@@ -188,12 +199,14 @@ pub fn added_not_aligned(s: &ContainerState) -> bool {
 pub fn update_weka_added_drives(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         let Some(id) = container_id(s) else { return Ok(()) };
-        let drives = s
-            .cli()
-            .with_timeout(DRIVES_TIMEOUT)
-            .list_container_drives(id)
-            .await
-            .map_err(|e| StepError::poll("DrivesListFailed", format!("cannot list the container's drives: {e}"), NOT_JOINED_RECHECK))?;
+        let drives =
+            s.cli().with_timeout(DRIVES_TIMEOUT).list_container_drives(id).await.map_err(|e| {
+                StepError::poll(
+                    "DrivesListFailed",
+                    format!("cannot list the container's drives: {e}"),
+                    NOT_JOINED_RECHECK,
+                )
+            })?;
         let added: Vec<AddedDrive> = drives.into_iter().map(to_added).collect();
         let active = added.iter().filter(|d| d.status == "ACTIVE").count();
         let printer = format!("{active}/{}", expected_drive_count(s));
@@ -212,8 +225,12 @@ fn node_list(s: &ContainerState, annotation: &str) -> Result<Vec<String>, StepEr
     match node.metadata.annotations.as_ref().and_then(|a| a.get(annotation)) {
         None => Ok(Vec::new()),
         Some(text) if text.trim().is_empty() => Ok(Vec::new()),
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| StepError::failed("InvalidNodeAnnotation", format!("node annotation {annotation} is not valid: {e}"))),
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            StepError::failed(
+                "InvalidNodeAnnotation",
+                format!("node annotation {annotation} is not valid: {e}"),
+            )
+        }),
     }
 }
 
@@ -225,8 +242,10 @@ pub fn remove_drives(s: &mut ContainerState) -> StepFuture<'_> {
         if blocked.is_empty() {
             return Ok(());
         }
-        let to_remove: Vec<AddedDrive> =
-            added_drives(s).into_iter().filter(|d| !d.serial_number.is_empty() && blocked.contains(&d.serial_number)).collect();
+        let to_remove: Vec<AddedDrive> = added_drives(s)
+            .into_iter()
+            .filter(|d| !d.serial_number.is_empty() && blocked.contains(&d.serial_number))
+            .collect();
         if to_remove.is_empty() {
             return Ok(());
         }
@@ -240,7 +259,10 @@ pub fn remove_drives(s: &mut ContainerState) -> StepFuture<'_> {
         if errors.is_empty() {
             return Ok(());
         }
-        Err(StepError::failed("RemoveDrivesError", format!("errors during drive removal: {}", errors.join("; "))))
+        Err(StepError::failed(
+            "RemoveDrivesError",
+            format!("errors during drive removal: {}", errors.join("; ")),
+        ))
     })
 }
 
@@ -282,13 +304,22 @@ async fn remove_drive_from_weka(s: &ContainerState, drive: &AddedDrive) -> Resul
     };
     match current.status.as_str() {
         "ACTIVE" => {
-            cli.deactivate_drive(&drive.uuid).await.map_err(|e| format!("cannot deactivate drive {serial}: {e}"))?;
-            s.event(EventType::Normal, "DriveDeactivated", &format!("Drive {serial} deactivated")).await;
+            cli.deactivate_drive(&drive.uuid)
+                .await
+                .map_err(|e| format!("cannot deactivate drive {serial}: {e}"))?;
+            s.event(EventType::Normal, "DriveDeactivated", &format!("Drive {serial} deactivated"))
+                .await;
         }
         "INACTIVE" => {}
-        other => return Err(format!("drive {serial} has status '{other}', wait for it to become 'INACTIVE'")),
+        other => {
+            return Err(format!(
+                "drive {serial} has status '{other}', wait for it to become 'INACTIVE'"
+            ));
+        }
     }
-    cli.remove_drive(&drive.uuid).await.map_err(|e| format!("cannot remove drive {serial}: {e}"))?;
+    cli.remove_drive(&drive.uuid)
+        .await
+        .map_err(|e| format!("cannot remove drive {serial}: {e}"))?;
     s.event(EventType::Normal, "DriveRemoved", &format!("Drive {serial} removed")).await;
     Ok(())
 }
@@ -298,7 +329,10 @@ async fn remove_drive_from_weka(s: &ContainerState, drive: &AddedDrive) -> Resul
 pub fn mark_drives_for_removal(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         if s.status().status == WekaContainerStatus::UNHEALTHY {
-            return Err(StepError::failed("MarkDrivesForRemovalError", "container is uneligible for drive allocation (unhealthy)"));
+            return Err(StepError::failed(
+                "MarkDrivesForRemovalError",
+                "container is uneligible for drive allocation (unhealthy)",
+            ));
         }
         let failed: Vec<String> = s
             .status()
@@ -318,7 +352,10 @@ pub fn mark_drives_for_removal(s: &mut ContainerState) -> StepFuture<'_> {
         if failed.iter().all(|serial| blocked.contains(serial)) {
             return Ok(());
         }
-        let node = s.node.clone().ok_or_else(|| StepError::wait("NodeNotFound", "the container's node is not known"))?;
+        let node = s
+            .node
+            .clone()
+            .ok_or_else(|| StepError::wait("NodeNotFound", "the container's node is not known"))?;
         super::drive_signing::block_drives(s, &node, &failed).await?;
         let message = format!("Drives {failed:?} marked for removal from container");
         s.event(EventType::Warning, "DrivesMarkedForRemoval", &message).await;
@@ -340,13 +377,18 @@ pub fn remove_deactivated_containers_drives(s: &mut ContainerState) -> StepFutur
             .list_container_drives(id)
             .await
             .map_err(|e| StepError::failed("RemoveDeactivatedContainersDrivesError", e))?;
-        tracing::info!(container_id = id, drives = drives.len(), "removing the drives of the container");
-        let errors: Vec<String> = futures::future::join_all(drives.iter().map(|d| cli.remove_drive(&d.uuid)))
-            .await
-            .into_iter()
-            .filter_map(Result::err)
-            .map(|e: WekaError| e.to_string())
-            .collect();
+        tracing::info!(
+            container_id = id,
+            drives = drives.len(),
+            "removing the drives of the container"
+        );
+        let errors: Vec<String> =
+            futures::future::join_all(drives.iter().map(|d| cli.remove_drive(&d.uuid)))
+                .await
+                .into_iter()
+                .filter_map(Result::err)
+                .map(|e: WekaError| e.to_string())
+                .collect();
         if errors.is_empty() {
             return Ok(());
         }

@@ -60,7 +60,10 @@ pub fn adhoc_name(image: &str) -> String {
 }
 
 /// The feature flags of `image`; waits while the ad-hoc container works on them.
-pub async fn image_feature_flags(s: &ContainerState, image: &str) -> Result<FeatureFlags, StepError> {
+pub async fn image_feature_flags(
+    s: &ContainerState,
+    image: &str,
+) -> Result<FeatureFlags, StepError> {
     if let Some(flags) = from_own_pod(s, image).await {
         return Ok(flags);
     }
@@ -87,7 +90,8 @@ async fn from_running_container(s: &ContainerState, image: &str) -> Option<Featu
         .filter(|c| c.spec.mode.should_join_cluster() || c.spec.mode == ContainerMode::Client)
         .filter(|c| {
             c.status.as_ref().is_some_and(|st| {
-                st.status == WekaContainerStatus::RUNNING && st.last_applied_image.as_deref() == Some(image)
+                st.status == WekaContainerStatus::RUNNING
+                    && st.last_applied_image.as_deref() == Some(image)
             })
         })
         .map(|c| (c.namespace().unwrap_or_default(), c.name_any()))
@@ -138,7 +142,10 @@ async fn from_adhoc_container(s: &ContainerState, image: &str) -> Result<Feature
         Err(err) => {
             // A broken result is not retried by waiting: a new container is asked instead.
             helpers::delete(s, &namespace, &name).await?;
-            Err(StepError::failed("FeatureFlagsInvalid", format!("{name} reported no feature flags ({err})")))
+            Err(StepError::failed(
+                "FeatureFlagsInvalid",
+                format!("{name} reported no feature flags ({err})"),
+            ))
         }
     }
 }

@@ -38,10 +38,9 @@ pub async fn get(
     namespace: &str,
     name: &str,
 ) -> Result<Option<WekaContainer>, StepError> {
-    api(s, namespace)
-        .get_opt(name)
-        .await
-        .map_err(|e| api_error("HelperReadFailed", &format!("read WekaContainer {namespace}/{name}"), e))
+    api(s, namespace).get_opt(name).await.map_err(|e| {
+        api_error("HelperReadFailed", &format!("read WekaContainer {namespace}/{name}"), e)
+    })
 }
 
 /// Creates the helper; one that exists already (created by an earlier reconcile) is fine.
@@ -52,7 +51,11 @@ pub async fn create(s: &ContainerState, helper: &WekaContainer) -> Result<(), St
     match api(s, &namespace).create(&PostParams::default(), helper).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
-        Err(err) => Err(api_error("HelperCreateFailed", &format!("create WekaContainer {namespace}/{name}"), err)),
+        Err(err) => Err(api_error(
+            "HelperCreateFailed",
+            &format!("create WekaContainer {namespace}/{name}"),
+            err,
+        )),
     }
 }
 
@@ -64,7 +67,11 @@ pub async fn delete(s: &ContainerState, namespace: &str, name: &str) -> Result<(
             Ok(())
         }
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(err) => Err(api_error("HelperDeleteFailed", &format!("delete WekaContainer {namespace}/{name}"), err)),
+        Err(err) => Err(api_error(
+            "HelperDeleteFailed",
+            &format!("delete WekaContainer {namespace}/{name}"),
+            err,
+        )),
     }
 }
 
@@ -83,5 +90,7 @@ pub fn recheck(s: &ContainerState, upstream: Duration) -> Duration {
 /// A WekaContainer from a JSON body (the typed spec has many optional fields; JSON keeps the
 /// helpers' specs readable and lets the API server's defaults apply).
 pub fn from_json(value: serde_json::Value) -> Result<WekaContainer, StepError> {
-    serde_json::from_value(value).map_err(|e| StepError::failed("HelperSpecInvalid", format!("helper spec does not decode: {e}")))
+    serde_json::from_value(value).map_err(|e| {
+        StepError::failed("HelperSpecInvalid", format!("helper spec does not decode: {e}"))
+    })
 }

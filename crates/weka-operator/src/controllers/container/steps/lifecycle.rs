@@ -108,7 +108,9 @@ pub fn ensure_boot_config_map(s: &mut ContainerState) -> StepFuture<'_> {
                     Err(e) => Err(api_error("BootScriptsCopyFailed", "copy the boot scripts", e)),
                 }
             }
-            Some(target) if target.data == source.data && target.binary_data == source.binary_data => {
+            Some(target)
+                if target.data == source.data && target.binary_data == source.binary_data =>
+            {
                 Ok(())
             }
             Some(mut target) => {
@@ -180,8 +182,7 @@ pub fn handle_deletion(s: &mut ContainerState) -> StepFuture<'_> {
         }
         let rest: Vec<String> = list.into_iter().filter(|f| f != finalizers::WEKA).collect();
         tracing::info!("removing the finalizer");
-        s.patch_guarded("remove the finalizer", json!({"metadata": {"finalizers": rest}}))
-            .await?;
+        s.patch_guarded("remove the finalizer", json!({"metadata": {"finalizers": rest}})).await?;
         s.gone = s.is_marked_for_deletion();
         let uid = s.uid().to_string();
         s.shared.forget(&uid);

@@ -29,7 +29,10 @@ pub fn reconcile_management_ips(s: &mut ContainerState) -> StepFuture<'_> {
                 ));
             }
             Err(err) if err.is_container_gone() => {
-                return Err(StepError::wait("ContainerNotRunning", format!("the WEKA container does not run: {err}")));
+                return Err(StepError::wait(
+                    "ContainerNotRunning",
+                    format!("the WEKA container does not run: {err}"),
+                ));
             }
             Err(err) => {
                 s.set_error_status().await?;
@@ -40,7 +43,8 @@ pub fn reconcile_management_ips(s: &mut ContainerState) -> StepFuture<'_> {
             return Ok(());
         }
         let status = s.status_mut();
-        status.printer.get_or_insert_with(Default::default).management_ips = Some(printer_ips(&ips));
+        status.printer.get_or_insert_with(Default::default).management_ips =
+            Some(printer_ips(&ips));
         status.management_ips = Some(ips);
         s.persist_status().await
     })
@@ -86,7 +90,8 @@ pub fn reconcile_weka_local_status(s: &mut ContainerState) -> StepFuture<'_> {
                 QUARTER_MINUTE,
             ));
         }
-        let local = containers.iter().find(|c| c.name == name).or(found).cloned().unwrap_or_default();
+        let local =
+            containers.iter().find(|c| c.name == name).or(found).cloned().unwrap_or_default();
         let internal = local.internal_status.display_status.clone();
         if internal != "READY" && !local.last_failure.is_empty() && mode != ContainerMode::Dist {
             let message = format!(

@@ -12,14 +12,20 @@ pub mod upgrade;
 
 // Domain steps (drivers, allocation and resources.json, drives, one-off results, joining,
 // protocols, migrations) and what they share.
+pub mod drive_signing;
 pub mod drivers;
+pub mod drivers_dist;
+pub mod drives;
 pub mod feature_flags;
 pub mod helper_containers;
-pub mod drive_signing;
-pub mod drives;
+pub mod joining;
+pub mod migrations;
 pub mod nics;
 pub mod node_claims;
+pub mod oneoff;
+pub mod protocols;
 pub mod resources;
+pub mod virtual_drives;
 
 use std::time::Duration;
 

@@ -71,7 +71,9 @@ fn identifier(s: &ContainerState) -> String {
 fn allocations_of(node: &Node) -> Result<Allocations, String> {
     match node.annotations().get(ALLOCATIONS) {
         None => Ok(Allocations::new()),
-        Some(text) => serde_json::from_str(text).map_err(|e| format!("{ALLOCATIONS} is not valid: {e}")),
+        Some(text) => {
+            serde_json::from_str(text).map_err(|e| format!("{ALLOCATIONS} is not valid: {e}"))
+        }
     }
 }
 
@@ -102,17 +104,25 @@ pub fn allocate_nics(s: &mut ContainerState) -> StepFuture<'_> {
         let Some(node) = s.node.clone() else { return Ok(()) };
         let node_name = node.name_any();
         let nodes: Api<Node> = Api::all(s.ctx.client.clone());
-        let node = nodes.get(&node_name).await.map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
+        let node = nodes
+            .get(&node_name)
+            .await
+            .map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
         let Some(text) = node.annotations().get(WEKA_NICS) else {
             return Err(StepError::failed(
                 "AllocateNICsError",
-                format!("node {node_name} has no {WEKA_NICS} annotation, but the container needs cloud NICs"),
+                format!(
+                    "node {node_name} has no {WEKA_NICS} annotation, but the container needs cloud NICs"
+                ),
             ));
         };
-        let nics: Vec<Nic> = serde_json::from_str(text)
-            .map_err(|e| StepError::failed("AllocateNICsError", format!("{WEKA_NICS} is not valid: {e}")))?;
-        let mut allocations = allocations_of(&node).map_err(|e| StepError::failed("AllocateNICsError", e))?;
-        let taken: BTreeSet<String> = allocations.values().flat_map(|a| a.nics.iter().cloned()).collect();
+        let nics: Vec<Nic> = serde_json::from_str(text).map_err(|e| {
+            StepError::failed("AllocateNICsError", format!("{WEKA_NICS} is not valid: {e}"))
+        })?;
+        let mut allocations =
+            allocations_of(&node).map_err(|e| StepError::failed("AllocateNICsError", e))?;
+        let taken: BTreeSet<String> =
+            allocations.values().flat_map(|a| a.nics.iter().cloned()).collect();
         let key = identifier(s);
         let mine = allocations.entry(key).or_default();
         let wanted = usize::try_from(s.spec().num_cores).unwrap_or(0);
@@ -169,11 +179,17 @@ pub fn net_devices(s: &ContainerState) -> Result<Option<Vec<String>>, StepError>
     let key = identifier(s);
     let mut devices = Vec::new();
     for mac in allocations.get(&key).map(|a| a.nics.as_slice()).unwrap_or_default() {
-        let nic = nics.iter().find(|n| &n.mac_address == mac).ok_or_else(|| bad(format!("NIC {mac} is not among the node's WEKA NICs")))?;
+        let nic = nics
+            .iter()
+            .find(|n| &n.mac_address == mac)
+            .ok_or_else(|| bad(format!("NIC {mac} is not among the node's WEKA NICs")))?;
         devices.push(format!("{prefix}{}", device_of(nic).map_err(bad)?));
     }
     if devices.is_empty() {
-        return Err(StepError::wait("NicsNotAllocated", format!("no NICs are allocated to {key} yet")));
+        return Err(StepError::wait(
+            "NicsNotAllocated",
+            format!("no NICs are allocated to {key} yet"),
+        ));
     }
     Ok(Some(devices))
 }
@@ -184,8 +200,10 @@ fn device_of(nic: &Nic) -> Result<String, String> {
         .subnet_cidr_block
         .split_once('/')
         .ok_or_else(|| format!("NIC {} has no CIDR subnet", nic.mac_address))?;
-    let network: Ipv4Addr = network.parse().map_err(|_| format!("{} is not an IPv4 subnet", nic.subnet_cidr_block))?;
-    let bits: u32 = bits.parse().map_err(|_| format!("{} is not an IPv4 subnet", nic.subnet_cidr_block))?;
+    let network: Ipv4Addr =
+        network.parse().map_err(|_| format!("{} is not an IPv4 subnet", nic.subnet_cidr_block))?;
+    let bits: u32 =
+        bits.parse().map_err(|_| format!("{} is not an IPv4 subnet", nic.subnet_cidr_block))?;
     let gateway = Ipv4Addr::from(u32::from(network).wrapping_add(1));
     Ok(format!("{}/{}/{bits}/{gateway}", nic.mac_address, nic.primary_ip))
 }

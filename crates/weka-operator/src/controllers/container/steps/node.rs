@@ -33,7 +33,8 @@ fn load_node(s: &mut ContainerState) {
 /// delete things do not trust a cache).
 async fn node_is_gone(s: &ContainerState, name: &str) -> Result<bool, StepError> {
     let api: Api<Node> = Api::all(s.ctx.client.clone());
-    let node = api.get_opt(name).await.map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
+    let node =
+        api.get_opt(name).await.map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
     Ok(node.is_none())
 }
 
@@ -79,7 +80,10 @@ pub fn delete_if_tolerations_mismatch(s: &mut ContainerState) -> StepFuture<'_> 
         if !may_clean_up(s) || is_tolerated(s, &node) {
             return Ok(());
         }
-        let message = format!("node {} has taints the container does not tolerate: deleting it", node.name_any());
+        let message = format!(
+            "node {} has taints the container does not tolerate: deleting it",
+            node.name_any()
+        );
         s.event(EventType::Normal, "TolerationMismatch", &message).await;
         s.set_state_deleting().await?;
         Err(StepError::wait("TolerationMismatch", message))
@@ -95,7 +99,10 @@ pub fn delete_if_node_selector_mismatch(s: &mut ContainerState) -> StepFuture<'_
         if !may_clean_up(s) || matches {
             return Ok(());
         }
-        let message = format!("node {} no longer matches the node selector: deleting the container", node.name_any());
+        let message = format!(
+            "node {} no longer matches the node selector: deleting the container",
+            node.name_any()
+        );
         s.event(EventType::Normal, "NodeSelectorMismatch", &message).await;
         s.set_state_deleting().await?;
         Err(StepError::wait("NodeSelectorMismatch", message))
@@ -106,8 +113,11 @@ pub fn delete_if_node_selector_mismatch(s: &mut ContainerState) -> StepFuture<'_
 /// configured ignored ones) is tolerated by the pod's tolerations.
 fn is_tolerated(s: &ContainerState, node: &Node) -> bool {
     let config = &s.ctx.config.tolerations;
-    let ignored: Vec<String> =
-        if config.mismatch_enable_ignored_taints { config.mismatch_ignored_taints.0.clone() } else { Vec::new() };
+    let ignored: Vec<String> = if config.mismatch_enable_ignored_taints {
+        config.mismatch_ignored_taints.0.clone()
+    } else {
+        Vec::new()
+    };
     let settings = s.shared.pod_settings(&s.ctx);
     let spec_tolerations = s.spec().tolerations.clone().unwrap_or_default();
     // Includes the key-less NoSchedule tolerations of clients (upstream expands them here).
@@ -126,10 +136,13 @@ fn tolerates(toleration: &Toleration, taint: &Taint) -> bool {
     let key_ok = toleration.key.as_deref().is_none_or(|k| k.is_empty() || k == taint.key);
     let value_ok = match toleration.operator.as_deref() {
         Some("Exists") => true,
-        _ => toleration.value.as_deref().unwrap_or_default() == taint.value.as_deref().unwrap_or_default(),
+        _ => {
+            toleration.value.as_deref().unwrap_or_default()
+                == taint.value.as_deref().unwrap_or_default()
+        }
     };
-    let empty_key_needs_exists =
-        toleration.key.as_deref().unwrap_or_default().is_empty() && toleration.operator.as_deref() != Some("Exists");
+    let empty_key_needs_exists = toleration.key.as_deref().unwrap_or_default().is_empty()
+        && toleration.operator.as_deref() != Some("Exists");
     effect_ok && key_ok && value_ok && !empty_key_needs_exists
 }
 
@@ -211,13 +224,18 @@ fn node_taken_by(s: &ContainerState, node: &str) -> Option<String> {
         .filter(|other| other.namespace().as_deref() == Some(s.namespace()))
         .filter(|other| other.uid().as_deref() != Some(s.uid()))
         .filter(|other| {
-            other.status.as_ref().and_then(|st| st.get("nodeAffinity")).and_then(|v| v.as_str()) == Some(node)
+            other.status.as_ref().and_then(|st| st.get("nodeAffinity")).and_then(|v| v.as_str())
+                == Some(node)
         })
         .find(|other| {
             if protocol_exclusive {
-                matches!(other.spec.get("mode").and_then(|m| m.as_str()), Some("client" | "s3" | "nfs"))
+                matches!(
+                    other.spec.get("mode").and_then(|m| m.as_str()),
+                    Some("client" | "s3" | "nfs")
+                )
             } else {
-                let same_mode = other.spec.get("mode").and_then(|m| m.as_str()) == Some(s.mode().as_str());
+                let same_mode =
+                    other.spec.get("mode").and_then(|m| m.as_str()) == Some(s.mode().as_str());
                 same_mode && own_labels.iter().all(|(k, v)| other.labels().get(k) == Some(v))
             }
         })

@@ -43,7 +43,6 @@ impl From<AllocationError> for ClaimsError {
 /// What `decide` sees: the node's drives, its claims as read (before healing, so an owner's
 /// claims from an interrupted earlier attempt are visible) and the WekaContainers.
 pub struct NodeView<'a> {
-    pub node: &'a Node,
     pub raw_claims: &'a NodeClaims,
     pub snapshot: NodeSnapshot<'a>,
 }
@@ -58,7 +57,10 @@ pub async fn update_claims<T>(
 ) -> Result<T, ClaimsError> {
     let nodes: Api<Node> = Api::all(s.ctx.client.clone());
     for attempt in 1..=ATTEMPTS {
-        let node = nodes.get(node_name).await.map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
+        let node = nodes
+            .get(node_name)
+            .await
+            .map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
         // Listed after the node was read: a container whose claims are on that node version
         // existed before, so it is in this list and its claims are not taken for garbage.
         let (containers, complete) = list_containers(s).await?;
@@ -67,9 +69,13 @@ pub async fn update_claims<T>(
         let drives = NodeDrives::from_annotations(annotations)?;
         let mut claims = heal(s, node_name, &raw_claims, &containers, complete, layout);
         let view = NodeView {
-            node: &node,
             raw_claims: &raw_claims,
-            snapshot: NodeSnapshot { node_name, drives, claims: claims.clone(), containers: &containers },
+            snapshot: NodeSnapshot {
+                node_name,
+                drives,
+                claims: claims.clone(),
+                containers: &containers,
+            },
         };
         let result = decide(&view, &mut claims)?;
         if claims == raw_claims {
@@ -78,9 +84,17 @@ pub async fn update_claims<T>(
         match write(&nodes, &node, &claims).await {
             Ok(()) => return Ok(result),
             Err(kube::Error::Api(status)) if status.code == 409 => {
-                tracing::debug!(node = node_name, attempt, "node claims changed meanwhile, reading again");
+                tracing::debug!(
+                    node = node_name,
+                    attempt,
+                    "node claims changed meanwhile, reading again"
+                );
             }
-            Err(err) => return Err(api_error("NodeClaimsWriteFailed", "write the node's claims", err).into()),
+            Err(err) => {
+                return Err(
+                    api_error("NodeClaimsWriteFailed", "write the node's claims", err).into()
+                );
+            }
         }
     }
     Err(StepError::poll(

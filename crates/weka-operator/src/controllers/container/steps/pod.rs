@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kube::{Resource, ResourceExt};
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::runtime::events::EventType;
+use kube::{Resource, ResourceExt};
 use serde_json::json;
 use weka_api::conditions::{Desired, Status};
 use weka_api::constants::conditions as cond;
@@ -37,9 +37,10 @@ fn desired_pod(s: &ContainerState, image: &str, node: Option<&Node>) -> Result<P
     // TODO(follow-up, cluster joining): upstream refreshes the join IPs from the owning
     // cluster's cached member list when the pod is created; the spec's are used as they are.
     let mut pod = crate::pod::build_pod(&s.container, &ctx)?;
-    let mut owner = s.container.controller_owner_ref(&()).ok_or(PodBuildError::MissingMetadata {
-        field: "uid",
-    })?;
+    let mut owner = s
+        .container
+        .controller_owner_ref(&())
+        .ok_or(PodBuildError::MissingMetadata { field: "uid" })?;
     owner.block_owner_deletion = Some(true);
     pod.metadata.owner_references = Some(vec![owner]);
     Ok(pod)
@@ -70,7 +71,9 @@ async fn report_build_problem(s: &mut ContainerState, err: PodBuildError) -> Ste
     let (condition, reason) = build_problem(&err);
     let message = format!("cannot build the pod: {err}");
     let generation = s.container.metadata.generation;
-    s.set_condition_now(Desired::new(condition, Status::True, reason, &message).observed(generation));
+    s.set_condition_now(
+        Desired::new(condition, Status::True, reason, &message).observed(generation),
+    );
     s.warn(reason, &message).await;
     if let Err(write) = s.set_error_status().await {
         return write;
@@ -250,7 +253,11 @@ pub fn delete_pod_if_unschedulable(s: &mut ContainerState) -> StepFuture<'_> {
             .and_then(|st| st.conditions.as_ref())
             .into_iter()
             .flatten()
-            .find(|c| c.type_ == "PodScheduled" && c.status == "False" && c.reason.as_deref() == Some("Unschedulable"))
+            .find(|c| {
+                c.type_ == "PodScheduled"
+                    && c.status == "False"
+                    && c.reason.as_deref() == Some("Unschedulable")
+            })
             .and_then(|c| c.last_transition_time.clone());
         let Some(since) = since else { return Ok(()) };
         let after = s.ctx.config.cleanup.delete_unschedulable_pods_after;

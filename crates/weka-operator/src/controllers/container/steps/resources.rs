@@ -48,11 +48,15 @@ pub fn allocate_resources(s: &mut ContainerState) -> StepFuture<'_> {
             return Err(StepError::poll("InvalidDriveSharingConfig", message, ALLOCATION_RETRY));
         }
         let cluster = owner_cluster(s).await?;
-        let cluster_ports = cluster.status.as_ref().and_then(|st| st.ports.clone()).unwrap_or_default();
+        let cluster_ports =
+            cluster.status.as_ref().and_then(|st| st.ports.clone()).unwrap_or_default();
         if cluster_ports.base_port.unwrap_or(0) <= 0 {
             return Err(StepError::poll(
                 "ClusterPortsPending",
-                format!("WekaCluster {} has no port range yet", kube::ResourceExt::name_any(&cluster)),
+                format!(
+                    "WekaCluster {} has no port range yet",
+                    kube::ResourceExt::name_any(&cluster)
+                ),
                 Duration::from_secs(15),
             ));
         }
@@ -94,7 +98,11 @@ fn new_uuid() -> String {
 
 /// "Allocated N drives, weka ports A-B, agent port C".
 fn allocated_message(s: &ContainerState, allocation: &Allocation, layout: PortLayout) -> String {
-    let drives = if uses_drive_sharing(&s.container) { allocation.virtual_drives.len() } else { allocation.drives.len() };
+    let drives = if uses_drive_sharing(&s.container) {
+        allocation.virtual_drives.len()
+    } else {
+        allocation.drives.len()
+    };
     let mut message = format!("Allocated {drives} drives");
     if let Some(port) = allocation.weka_port {
         message.push_str(&format!(", weka ports {port}-{}", port + layout.ports_per_container - 1));
@@ -167,7 +175,12 @@ pub async fn owner_cluster(s: &mut ContainerState) -> Result<WekaCluster, StepEr
 
 /// How ports are cut up for the image the pod runs.
 async fn port_layout(s: &ContainerState) -> Result<PortLayout, StepError> {
-    let image = s.pod.as_deref().and_then(weka_image_of).map(str::to_string).unwrap_or_else(|| s.spec().image.clone());
+    let image = s
+        .pod
+        .as_deref()
+        .and_then(weka_image_of)
+        .map(str::to_string)
+        .unwrap_or_else(|| s.spec().image.clone());
     Ok(image_feature_flags(s, &image).await?.port_layout())
 }
 
@@ -179,7 +192,13 @@ fn failure_domain(s: &ContainerState) -> Option<String> {
     let value = if let Some(label) = config.label {
         labels.get(&label)?.clone()
     } else {
-        let parts: Vec<&str> = config.composite_labels.iter().flatten().filter_map(|l| labels.get(l)).map(String::as_str).collect();
+        let parts: Vec<&str> = config
+            .composite_labels
+            .iter()
+            .flatten()
+            .filter_map(|l| labels.get(l))
+            .map(String::as_str)
+            .collect();
         if parts.is_empty() {
             return None;
         }
@@ -191,7 +210,9 @@ fn failure_domain(s: &ContainerState) -> Option<String> {
 /// WEKA takes failure domains of at most 16 characters without `/`.
 fn failure_domain_value(value: &str) -> String {
     if value.len() > 16 {
-        let hash = value.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let hash = value.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
         return format!("{hash:016x}");
     }
     value.replace('/', "-")
@@ -210,7 +231,11 @@ pub fn needs_drives(s: &ContainerState) -> bool {
     if let Some(capacity) = spec.container_capacity.filter(|c| *c > 0) {
         return virtual_drives.iter().map(|v| v.capacity_gib).sum::<GoInt>() < capacity;
     }
-    let have = if sharing { virtual_drives.len() } else { allocations.drives.as_deref().unwrap_or_default().len() };
+    let have = if sharing {
+        virtual_drives.len()
+    } else {
+        allocations.drives.as_deref().unwrap_or_default().len()
+    };
     (have as GoInt) < spec.num_drives.unwrap_or(0)
 }
 
@@ -235,7 +260,10 @@ pub fn allocate_drives_if_needed(s: &mut ContainerState) -> StepFuture<'_> {
 }
 
 async fn add_missing_drives(s: &mut ContainerState) -> Result<(), StepError> {
-    let node = s.node_affinity().map(str::to_string).ok_or_else(|| StepError::failed("NoNodeAffinity", "container has no node affinity"))?;
+    let node = s
+        .node_affinity()
+        .map(str::to_string)
+        .ok_or_else(|| StepError::failed("NoNodeAffinity", "container has no node affinity"))?;
     let layout = port_layout(s).await?;
     let owner = ClaimOwner::of(&s.container);
     let current = s.status().allocations.clone().unwrap_or_default();
@@ -255,19 +283,33 @@ async fn add_missing_drives(s: &mut ContainerState) -> Result<(), StepError> {
                     num_cores: 0,
                 },
                 None => DriveRequest::SharedByCount {
-                    count: (spec.num_drives.unwrap_or(0) as usize).saturating_sub(have_virtual.len()),
+                    count: (spec.num_drives.unwrap_or(0) as usize)
+                        .saturating_sub(have_virtual.len()),
                     capacity_gib: spec.drive_capacity.unwrap_or(0),
                 },
             };
-            added.virtual_drives = allocate_shared_drives(request, &settings, &view.snapshot, &mut new_uuid)?;
+            added.virtual_drives =
+                allocate_shared_drives(request, &settings, &view.snapshot, &mut new_uuid)?;
         } else {
             let missing = (spec.num_drives.unwrap_or(0) as usize).saturating_sub(have.len());
             // Drives this container claimed in an interrupted earlier attempt come first.
-            let held: Vec<String> = view.raw_claims.held_by(&owner).drives.into_iter().filter(|d| !have.contains(d)).collect();
-            added.drives = held.into_iter().filter(|d| view.snapshot.drives.exclusive_candidates().any(|c| c == d)).take(missing).collect();
+            let held: Vec<String> = view
+                .raw_claims
+                .held_by(&owner)
+                .drives
+                .into_iter()
+                .filter(|d| !have.contains(d))
+                .collect();
+            added.drives = held
+                .into_iter()
+                .filter(|d| view.snapshot.drives.exclusive_candidates().any(|c| c == d))
+                .take(missing)
+                .collect();
             claims.record(&owner, &added, layout)?;
             let with_held = NodeSnapshot { claims: claims.clone(), ..view.snapshot.clone() };
-            added.drives.extend(allocate_exclusive_drives(missing - added.drives.len(), &with_held)?);
+            added
+                .drives
+                .extend(allocate_exclusive_drives(missing - added.drives.len(), &with_held)?);
         }
         claims.record(&owner, &added, layout)?;
         Ok(added)
@@ -306,7 +348,10 @@ pub async fn deallocate_drives(
     }
     if let Some(virtual_drives) = allocations.virtual_drives.as_mut() {
         let before = virtual_drives.len();
-        virtual_drives.retain(|v| !blocked_serials.contains(&v.serial) && !blocked_physical_uuids.contains(&v.physical_uuid));
+        virtual_drives.retain(|v| {
+            !blocked_serials.contains(&v.serial)
+                && !blocked_physical_uuids.contains(&v.physical_uuid)
+        });
         changed |= virtual_drives.len() != before;
     }
     if changed {
@@ -323,7 +368,10 @@ pub async fn deallocate_drives(
 async fn expected_allocations(s: &ContainerState) -> Result<ContainerAllocations, StepError> {
     let mut allocations = match s.status().allocations.clone() {
         Some(allocations) => allocations,
-        None => ContainerAllocations { machine_identifier: machine_identifier(s)?, ..Default::default() },
+        None => ContainerAllocations {
+            machine_identifier: machine_identifier(s)?,
+            ..Default::default()
+        },
     };
     allocations.net_devices = net_devices(s)?;
     Ok(allocations)
@@ -334,7 +382,11 @@ async fn expected_allocations(s: &ContainerState) -> Result<ContainerAllocations
 fn machine_identifier(s: &ContainerState) -> Result<Option<String>, StepError> {
     let Some(node) = s.node.as_deref() else { return Ok(None) };
     let from_spec = s.spec().overrides.as_ref().and_then(|o| o.machine_identifier_node_ref.clone());
-    let from_node = node.metadata.annotations.as_ref().and_then(|a| a.get(weka_api::constants::annotations::MACHINE_IDENTIFIER_REF).cloned());
+    let from_node = node
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(weka_api::constants::annotations::MACHINE_IDENTIFIER_REF).cloned());
     let Some(path) = from_spec.or(from_node).filter(|p| !p.is_empty()) else { return Ok(None) };
     let value = serde_json::to_value(node).unwrap_or_default();
     let found = path.split('.').try_fold(&value, |v, key| v.get(key));
@@ -342,7 +394,10 @@ fn machine_identifier(s: &ContainerState) -> Result<Option<String>, StepError> {
         Some(id) => Ok(Some(id.to_string())),
         None => Err(StepError::failed(
             "MachineIdentifierNotFound",
-            format!("node {} has no string at field path {path}", kube::ResourceExt::name_any(node)),
+            format!(
+                "node {} has no string at field path {path}",
+                kube::ResourceExt::name_any(node)
+            ),
         )),
     }
 }
@@ -368,9 +423,11 @@ fn resources_error(err: WekaError) -> StepError {
             "Persistency is not yet configured",
             PERSISTENCY_RECHECK,
         ),
-        err if err.is_container_gone() || err.is_timeout() => {
-            StepError::poll("PodNotReachable", format!("cannot write resources.json: {err}"), Duration::from_secs(10))
-        }
+        err if err.is_container_gone() || err.is_timeout() => StepError::poll(
+            "PodNotReachable",
+            format!("cannot write resources.json: {err}"),
+            Duration::from_secs(10),
+        ),
         err => StepError::failed("WriteResourcesError", err),
     }
 }
@@ -382,7 +439,9 @@ pub fn check_unhealthy_pod_resources(s: &mut ContainerState) -> StepFuture<'_> {
         let expected = expected_allocations(s).await?;
         match s.cli().with_timeout(VERIFY_TIMEOUT).verify_resources(&expected).await {
             Ok(()) => Ok(()),
-            Err(err) if err.is_timeout() => Err(StepError::poll("PodNotReachable", err.to_string(), Duration::from_secs(10))),
+            Err(err) if err.is_timeout() => {
+                Err(StepError::poll("PodNotReachable", err.to_string(), Duration::from_secs(10)))
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "resources.json of the unhealthy pod is not as expected, rewriting it");
                 write_resources_now(s).await

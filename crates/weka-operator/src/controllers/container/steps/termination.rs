@@ -258,7 +258,8 @@ async fn deactivation_timed_out(s: &mut ContainerState) -> Result<bool, StepErro
 
 /// The owning cluster's `overrides.podTerminationDeactivationTimeout` (0 disables), else 5 min.
 async fn deactivation_timeout(s: &ContainerState) -> Duration {
-    let owner = s.container.metadata.owner_references.iter().flatten().find(|o| o.kind == "WekaCluster");
+    let owner =
+        s.container.metadata.owner_references.iter().flatten().find(|o| o.kind == "WekaCluster");
     let Some(owner) = owner else { return DEACTIVATION_TIMEOUT };
     let api: kube::Api<WekaCluster> = kube::Api::namespaced(s.ctx.client.clone(), s.namespace());
     let cluster = match api.get_opt(&owner.name).await {

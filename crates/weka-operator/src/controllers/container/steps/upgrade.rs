@@ -18,10 +18,14 @@ use crate::pod::{ModeTraits, has_frontend};
 /// mounted through them and the other frontends on the node run the new image.
 pub fn upgrade_conditions_pass(s: &ContainerState) -> Result<(), String> {
     let last_applied = s.status().last_applied_image.clone().unwrap_or_default();
-    if !has_frontend(&s.container) || last_applied.is_empty() || s.spec().allow_hot_upgrade == Some(true) {
+    if !has_frontend(&s.container)
+        || last_applied.is_empty()
+        || s.spec().allow_hot_upgrade == Some(true)
+    {
         return Ok(());
     }
-    let skip_mounts = s.spec().overrides.as_ref().and_then(|o| o.skip_active_mounts_check) == Some(true);
+    let skip_mounts =
+        s.spec().overrides.as_ref().and_then(|o| o.skip_active_mounts_check) == Some(true);
     if !s.mode().is_protocol() && s.status().container_id.is_some() && !skip_mounts {
         // TODO(follow-up, node agent): upstream reads the mount count from the node agent.
         return Err("active mounts cannot be checked yet (no node agent)".to_string());
@@ -34,7 +38,8 @@ pub fn upgrade_conditions_pass(s: &ContainerState) -> Result<(), String> {
     for other in pods.iter().filter(|p| p.namespace().as_deref() == Some(s.namespace())) {
         let mode = other.labels().get(labels::MODE).map(String::as_str);
         let frontend = matches!(mode, Some("client" | "s3" | "nfs"));
-        let same_node = other.spec.as_ref().and_then(|sp| sp.node_name.as_deref()) == Some(node.as_str());
+        let same_node =
+            other.spec.as_ref().and_then(|sp| sp.node_name.as_deref()) == Some(node.as_str());
         if !frontend || !same_node || other.name_any() == s.name() {
             continue;
         }
@@ -53,7 +58,11 @@ pub fn chosen_image(s: &ContainerState) -> String {
     let spec_image = s.spec().image.clone();
     let last_applied = s.status().last_applied_image.clone().unwrap_or_default();
     let force = s.spec().overrides.as_ref().and_then(|o| o.upgrade_force_replace) == Some(true);
-    if !last_applied.is_empty() && last_applied != spec_image && !force && upgrade_conditions_pass(s).is_err() {
+    if !last_applied.is_empty()
+        && last_applied != spec_image
+        && !force
+        && upgrade_conditions_pass(s).is_err()
+    {
         return last_applied;
     }
     spec_image
@@ -72,7 +81,8 @@ pub fn handle_image_update(s: &mut ContainerState) -> StepFuture<'_> {
         let Some(pod) = s.pod.clone() else { return Ok(()) };
         let spec_image = s.spec().image.clone();
         let pod_image = weka_image_of(&pod).unwrap_or_default().to_string();
-        let replacing = || StepError::wait("ImageUpdate", format!("replacing the pod to run {spec_image}"));
+        let replacing =
+            || StepError::wait("ImageUpdate", format!("replacing the pod to run {spec_image}"));
         let force = s.spec().overrides.as_ref().and_then(|o| o.upgrade_force_replace) == Some(true);
         if force {
             if pod_is_terminating(&pod) || pod_image == spec_image {
@@ -86,7 +96,8 @@ pub fn handle_image_update(s: &mut ContainerState) -> StepFuture<'_> {
         }
         if let Err(why) = upgrade_conditions_pass(s) {
             let message = format!("cannot upgrade to {spec_image}: {why}");
-            let desired = Desired::new(cond::CONTAINER_IMAGE_UPDATED, Status::False, "ImageUpdate", &message);
+            let desired =
+                Desired::new(cond::CONTAINER_IMAGE_UPDATED, Status::False, "ImageUpdate", &message);
             s.set_condition_now(desired);
             return Err(StepError::poll("UpgradeBlocked", message, super::MINUTE));
         }
@@ -114,7 +125,8 @@ pub fn handle_image_update(s: &mut ContainerState) -> StepFuture<'_> {
         }
         if pod_image == spec_image {
             let message = format!("the pod runs {spec_image}");
-            let desired = Desired::new(cond::CONTAINER_IMAGE_UPDATED, Status::True, "ImageUpdate", message);
+            let desired =
+                Desired::new(cond::CONTAINER_IMAGE_UPDATED, Status::True, "ImageUpdate", message);
             s.set_condition_now(desired);
         }
         Ok(())

@@ -3,6 +3,9 @@
 //! field validation to the server. Schemas (for `kubectl explain` and client-side strategic
 //! merge) come with the OpenAPI round; `/openapi/v2` answers 404 until then.
 
+pub mod builtin;
+pub mod shape;
+
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;

@@ -1,0 +1,93 @@
+//! Restart safety: the operator is killed (dropped mid-reconcile, like a crash) and restarted
+//! at random moments — a seeded RNG, so a failure replays with `CLUSTER_RESTARTS_SEED` —
+//! during bring-up, scaling and teardown of two clusters. Each phase converges to exactly the
+//! containers the templates ask for (no duplicates), the clusters' port ranges never
+//! overlap, and teardown leaves nothing behind.
+
+mod cluster_support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use cluster_support::*;
+use serde_json::json;
+use weka_api::constants::conditions as cond;
+
+/// Kills the operator `kills` times, each after a random 50..600 ms of work.
+async fn chaos(env: &mut Env, rng: &mut Rng, kills: usize, count: &mut usize) {
+    for _ in 0..kills {
+        tokio::time::sleep(Duration::from_millis(rng.between(50, 600))).await;
+        env.kill_operator();
+        *count += 1;
+        env.start_operator().await;
+    }
+}
+
+fn expected(cluster: &str, drives: usize, computes: usize) -> BTreeSet<String> {
+    let drive = (0..drives).map(|i| format!("{cluster}-drive-{i}"));
+    let compute = (0..computes).map(|i| format!("{cluster}-compute-{i}"));
+    drive.chain(compute).collect()
+}
+
+/// Waits until the WekaContainers are exactly `want` (none leaving).
+async fn converge(env: &Env, what: &str, want: &BTreeSet<String>) {
+    wait_for(what, Duration::from_secs(120), || async {
+        let names: BTreeSet<String> = env.container_names().await.into_iter().collect();
+        (&names == want).then_some(())
+    })
+    .await;
+}
+
+async fn assert_distinct_ranges(env: &Env, names: &[&str]) {
+    let mut ranges = Vec::new();
+    for name in names {
+        let cluster = env.wait_condition(name, cond::PODS_CREATED, "True", None).await;
+        let ports = cluster.status.unwrap().ports.unwrap();
+        ranges.push((ports.base_port.unwrap(), ports.port_range.unwrap()));
+    }
+    ranges.sort();
+    for pair in ranges.windows(2) {
+        assert!(pair[0].0 + pair[0].1 <= pair[1].0, "overlapping port ranges: {ranges:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_operator_kills_during_bring_up_scaling_and_teardown_converge() {
+    let seed = std::env::var("CLUSTER_RESTARTS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261123);
+    eprintln!("CLUSTER_RESTARTS_SEED={seed}");
+    let mut rng = Rng::new(seed);
+    let mut kills = 0;
+    let mut env = Env::with_backends(7).await;
+
+    // Bring-up of two clusters.
+    env.create_cluster(small_cluster("red", 5, 5, json!({}))).await;
+    env.create_cluster(small_cluster("blue", 5, 5, json!({}))).await;
+    chaos(&mut env, &mut rng, 8, &mut kills).await;
+    let mut want = expected("red", 5, 5);
+    want.extend(expected("blue", 5, 5));
+    converge(&env, "both clusters' containers", &want).await;
+    assert_distinct_ranges(&env, &["red", "blue"]).await;
+
+    // Scaling up and down.
+    let grow = json!({"spec": {"dynamicTemplate": {"driveContainers": 7, "computeContainers": 6}}});
+    env.patch_cluster("red", grow).await;
+    chaos(&mut env, &mut rng, 5, &mut kills).await;
+    let mut grown = expected("red", 7, 6);
+    grown.extend(expected("blue", 5, 5));
+    converge(&env, "red scaled up", &grown).await;
+    let shrink = json!({"spec": {"dynamicTemplate": {"driveContainers": 5, "computeContainers": 5}}});
+    env.patch_cluster("red", shrink).await;
+    chaos(&mut env, &mut rng, 3, &mut kills).await;
+    converge(&env, "red scaled down", &want).await;
+    assert_distinct_ranges(&env, &["red", "blue"]).await;
+
+    // Teardown.
+    env.delete_cluster("red").await;
+    env.delete_cluster("blue").await;
+    chaos(&mut env, &mut rng, 6, &mut kills).await;
+    env.wait_cluster_gone("red", Duration::from_secs(120)).await;
+    env.wait_cluster_gone("blue", Duration::from_secs(120)).await;
+    env.assert_nothing_left().await;
+    assert!(kills >= 20, "{kills} kills");
+    env.finish();
+}
