@@ -112,6 +112,13 @@ pub fn apply(resource: &Resource, obj: &mut Value) {
                 }
             }
         }
+        ("", "secrets") => {
+            if let Some(map) = obj.as_object_mut()
+                && map.get("type").and_then(Value::as_str).is_none_or(str::is_empty)
+            {
+                map.insert("type".into(), json!("Opaque"));
+            }
+        }
         ("", "services") => {
             if let Some(spec) = object_at(obj, &["spec"]) {
                 set_default(spec, "type", json!("ClusterIP"));

@@ -1,6 +1,6 @@
 //! Discovery, built from the registry: `/version`, `/api`, `/apis`, `/apis/GROUP`,
 //! `/api/v1`, `/apis/GROUP/VERSION`, and the aggregated form (`apidiscovery.k8s.io` v2 and
-//! v2beta1) that kubectl 1.32 asks for. OpenAPI documents are in `openapi`.
+//! v2beta1) that kubectl 1.32 asks for. OpenAPI documents (v2 and v3) are in `openapi`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -283,7 +283,11 @@ pub fn serve(api: &ApiServer, route: &Route, accept: &str) -> Result<Response> {
             if !api.registry.serves_group_version(group, version) {
                 return Err(Error::UnknownPath);
             }
-            Ok(body::json(StatusCode::OK, &openapi::v3_document(group, version, &resources)))
+            let doc = openapi::v3_document(group, version, &resources);
+            Ok(body::json_bytes(StatusCode::OK, doc.bytes.to_vec()))
+        }
+        Route::OpenApiV2 => {
+            Ok(body::json_bytes(StatusCode::OK, openapi::v2_document(&resources, accept)?))
         }
         _ => Err(Error::UnknownPath),
     }

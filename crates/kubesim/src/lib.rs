@@ -14,6 +14,10 @@
 //! - [`routes`] parses Kubernetes paths; [`server`] is the one axum handler (auth, faults,
 //!   request log); [`handlers`] serve get/list/create/update/patch/delete and subresources;
 //!   [`watch`] streams events; [`discovery`] and [`openapi`] describe the API.
+//! - Writes: [`patch`] (JSON, merge and strategic merge patches, the merge-key table of the
+//!   built-ins), [`apply`] (managedFields on every write, server-side apply with conflicts),
+//!   [`protobuf`] (request bodies of kubectl's generated clients). Reads: [`table`]
+//!   (server-side printing as kubectl shows it).
 //! - [`hooks`] (CRD establishment), [`lifecycle`] (namespace and CRD deletion) and [`gc`]
 //!   (garbage collection by ownerReferences, propagation policies) play the built-in
 //!   controllers; durable state (`--state FILE`) is [`store::persist`].
@@ -22,9 +26,8 @@
 //!   [`bootstrap_nodes`] are the plain Node objects of `--nodes N` when nodes are not simulated.
 //! - [`nodes`]: the scheduler, kubelets and container behaviours, clients of this API server.
 //!
-//! Extension points for later rounds: strategic merge and server-side apply plug into
-//! `handlers::write::parse_patch` (they answer 415 today); Table output into `handlers::read`;
-//! OpenAPI schemas into [`openapi`]; exec/log as pod subresources in `handlers::subresources`.
+//! Extension points for later rounds: exec/log as pod subresources in
+//! `handlers::subresources`; Table output of watches in [`watch`].
 
 pub mod admission;
 pub mod apply;
@@ -44,6 +47,7 @@ pub mod lifecycle;
 pub mod nodes;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod registry;
 pub mod request_log;
 pub mod routes;
@@ -51,6 +55,7 @@ pub mod schema;
 pub mod selectors;
 pub mod server;
 pub mod store;
+pub mod table;
 pub mod unknown_fields;
 pub mod validation;
 pub mod watch;

@@ -47,7 +47,8 @@ async fn strategic_merge_patch_merges_containers_and_env_by_name() {
         deployments.patch("web", &PatchParams::default(), &Patch::Strategic(patch)).await.unwrap();
     let patched = serde_json::to_value(patched).unwrap();
     let containers = &patched["spec"]["template"]["spec"]["containers"];
-    assert_eq!(names(containers), ["a", "b", "c"]);
+    // Patch items in patch order; the server-only item keeps its place relative to them.
+    assert_eq!(names(containers), ["a", "c", "b"]);
     assert_eq!(containers[0]["image"], "a:1");
     assert_eq!(
         containers[0]["env"],
@@ -94,13 +95,17 @@ async fn strategic_directives_delete_replace_order_and_primitive_lists() {
     assert_eq!(names(&obj["spec"]["containers"]), ["c", "a"]);
     assert_eq!(obj["spec"]["containers"][1]["image"], "a2");
     // Tolerations have no merge strategy: replaced.
-    assert_eq!(obj["spec"]["tolerations"], json!([{"key": "k2", "operator": "Exists"}]));
+    // (admission adds the default not-ready/unreachable tolerations again).
+    let tolerations = obj["spec"]["tolerations"].as_array().unwrap();
+    assert_eq!(tolerations[0], json!({"key": "k2", "operator": "Exists"}));
+    assert!(!tolerations.iter().any(|t| t["key"] == "k1"));
     assert_eq!(obj["spec"]["volumes"], json!([{"name": "v", "configMap": {"name": "cm"}}]));
 
-    let replace = json!({"metadata": {"finalizers": [{"$patch": "replace"}]},
-                         "spec": {"containers": [{"name": "n", "image": "n"}, {"$patch": "replace"}]}});
+    let replace =
+        json!({"spec": {"containers": [{"name": "n", "image": "n"}, {"$patch": "replace"}]}});
     let r = raw(&sim, "PATCH", path, smp, &replace.to_string()).await;
     assert_eq!(r.code, 200, "{}", r.body);
+    assert_eq!(names(&r.json()["spec"]["containers"]), ["n"]);
 
     // Malformed directives are the client's fault; nothing is stored.
     let before = pods.get("p").await.unwrap().metadata.resource_version;
@@ -180,7 +185,7 @@ async fn custom_resources_answer_415_to_strategic_merge_patch() {
 }
 
 #[tokio::test]
-async fn kubectl_patch_label_annotate_and_cordon_send_strategic_merge_patches() {
+async fn kubectl_patch_set_taint_and_cordon_send_strategic_merge_patches() {
     if !available() {
         return;
     }
@@ -204,34 +209,50 @@ async fn kubectl_patch_label_annotate_and_cordon_send_strategic_merge_patches() 
         .unwrap();
     let patch = r#"{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"nginx:2"}]}}}}"#;
     kubectl(&sim, &["patch", "deployment", "web", "-p", patch]).await.out();
-    kubectl(&sim, &["label", "deployment", "web", "tier=frontend"]).await.out();
-    kubectl(&sim, &["annotate", "deployment", "web", "note=hello"]).await.out();
+    kubectl(&sim, &["set", "image", "deployment/web", "side=s:2"]).await.out();
+    kubectl(&sim, &["taint", "node", "n1", "dedicated=weka:NoSchedule"]).await.out();
     let run = kubectl(&sim, &["cordon", "n1"]).await;
     assert_eq!(run.out().trim(), "node/n1 cordoned");
+    // label and annotate send JSON merge patches, as kubectl does.
+    kubectl(&sim, &["label", "deployment", "web", "tier=frontend"]).await.out();
+    kubectl(&sim, &["annotate", "deployment", "web", "note=hello"]).await.out();
 
     let obj = kubectl(&sim, &["get", "deployment", "web", "-o", "json"]).await.json();
     let containers = &obj["spec"]["template"]["spec"]["containers"];
     assert_eq!(names(containers), ["c", "side"]);
     assert_eq!(containers[0]["image"], "nginx:2");
+    assert_eq!(containers[1]["image"], "s:2");
     assert_eq!(obj["metadata"]["labels"]["tier"], "frontend");
     assert_eq!(obj["metadata"]["annotations"]["note"], "hello");
     let node = kubectl(&sim, &["get", "node", "n1", "-o", "json"]).await.json();
     assert_eq!(node["spec"]["unschedulable"], true);
+    assert_eq!(
+        node["spec"]["taints"],
+        json!([{"key": "dedicated", "value": "weka", "effect": "NoSchedule"}])
+    );
 
     let patches = sim.request_log().find(|r| r.verb == "patch");
-    assert_eq!(patches.len(), 4);
-    for p in &patches {
-        assert_eq!(p.content_type.as_deref(), Some("application/strategic-merge-patch+json"));
-        assert_eq!(p.code, 200);
-    }
-    let managers: Vec<Option<&str>> = patches.iter().map(|p| p.field_manager.as_deref()).collect();
+    let seen: Vec<(&str, &str, u16)> = patches
+        .iter()
+        .map(|p| {
+            (
+                p.field_manager.as_deref().unwrap_or(""),
+                p.content_type.as_deref().unwrap_or(""),
+                p.code,
+            )
+        })
+        .collect();
+    let smp = "application/strategic-merge-patch+json";
+    let merge = "application/merge-patch+json";
     assert_eq!(
-        managers,
+        seen,
         [
-            Some("kubectl-patch"),
-            Some("kubectl-label"),
-            Some("kubectl-annotate"),
-            Some("kubectl-cordon")
+            ("kubectl-patch", smp, 200),
+            ("kubectl-set", smp, 200),
+            ("kubectl-taint", smp, 200),
+            ("", smp, 200),
+            ("kubectl-label", merge, 200),
+            ("kubectl-annotate", merge, 200),
         ]
     );
 }
@@ -281,12 +302,14 @@ async fn kubectl_client_side_apply_merges_built_in_lists() {
 
     let obj = kubectl(&sim, &["get", "deployment", "web", "-o", "json"]).await.json();
     let containers = &obj["spec"]["template"]["spec"]["containers"];
-    assert_eq!(names(containers), ["app", "sidecar"]);
-    let app = &containers[0];
+    // The sidecar was patched in before "app"; apply keeps that order.
+    assert_eq!(names(containers), ["sidecar", "app"]);
+    let app = &containers[1];
     assert_eq!(app["image"], "app:2");
     let env: Vec<&str> =
         app["env"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
-    assert_eq!(env, ["A", "EXTRA"]);
+    // A new item of a patch goes before server-only items it has no order against.
+    assert_eq!(env, ["EXTRA", "A"]);
     let applied = sim.request_log().find(|r| {
         r.verb == "patch" && r.field_manager.as_deref() == Some("kubectl-client-side-apply")
     });

@@ -1,7 +1,9 @@
-//! A new WekaCluster before WEKA is formed: finalizer and initial status, the Secrets with
-//! upstream's names and keys, a committed port range (distinct per cluster, also when two
-//! operators allocate at once), the WekaContainers of the template with their names, labels
-//! and owner references, a bad template reported instead of a crash loop, and scaling.
+//! A WekaCluster from creation to Ready: finalizer and status, the Secrets with upstream's
+//! names and keys and the WEKA users behind them, a committed port range (distinct per
+//! cluster, also when two operators allocate at once), the WekaContainers with their names,
+//! labels and owner references, `cluster create` in the first drive container, the conditions
+//! in upstream's order; a bad template reported instead of a crash loop; scaling up (new
+//! containers join with join IPs) and down (through the containers' stop protocol).
 
 mod cluster_support;
 
@@ -15,36 +17,92 @@ use weka_api::constants::{conditions as cond, finalizers, labels};
 use weka_api::wekacontainer::ContainerState;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_cluster_gets_its_finalizer_secrets_port_range_and_containers() {
+async fn a_small_cluster_is_formed_with_its_secrets_users_and_ports_and_becomes_ready() {
     let env = Env::with_backends(5).await;
-    env.create_cluster(small_cluster("alpha", 5, 5, json!({}))).await;
+    env.create_cluster(small_cluster("alpha", 5, 5, json!({"hotSpare": 1}))).await;
+    env.kubectl_wait_ready("alpha", Duration::from_secs(120)).await;
+    // The counters follow the containers' statuses.
+    let counted = |c: &weka_api::WekaCluster| {
+        let printer = c.status.as_ref().and_then(|s| s.printer.clone()).unwrap_or_default();
+        printer.drive_containers.as_deref() == Some("5/5/5")
+            && printer.compute_containers.as_deref() == Some("5/5/5")
+            && printer.drives.as_deref() == Some("5/5/5")
+    };
+    env.wait_cluster("alpha", "printer columns 5/5/5", TIMEOUT, counted).await;
 
-    let cluster = env.wait_condition("alpha", cond::PODS_CREATED, "True", None).await;
+    let cluster = env.cluster("alpha").await.unwrap();
     assert!(cluster.finalizers().iter().any(|f| f == finalizers::WEKA));
     let status = cluster.status.clone().unwrap();
-    assert_eq!(status.status, "Init");
+    assert_eq!(status.status, "Ready");
     assert_eq!(status.last_applied_image.as_deref(), Some(IMAGE));
-    assert!(is_true(&cluster, cond::CLUSTER_SECRETS_CREATED));
     let ports = status.ports.unwrap();
     assert_eq!((ports.base_port, ports.port_range), (Some(35000), Some(500)));
     assert_eq!(ports.lb_port, Some(35300), "singletons from base + 300");
     assert_eq!(ports.lb_admin_port, Some(35301));
     assert_eq!(ports.s3_port, Some(35302));
 
-    // Secrets: names and keys as upstream's.
+    // The upstream conditions, in the order the steps set them, then ours.
+    let types: Vec<String> =
+        status.conditions.iter().flatten().map(|c| c.type_.clone()).collect();
+    let upstream = [
+        cond::CLUSTER_SECRETS_CREATED,
+        cond::PODS_CREATED,
+        cond::PODS_READY,
+        cond::CLUSTER_CREATED,
+        cond::JOINED_CLUSTER,
+        cond::DRIVES_ADDED,
+        cond::IO_STARTED,
+        cond::CLUSTER_SECRETS_APPLIED,
+        cond::CLUSTER_CLIENT_SECRETS_CREATED,
+        cond::CLUSTER_CLIENT_SECRETS_APPLIED,
+        cond::CLUSTER_CSI_SECRETS_CREATED,
+        cond::CLUSTER_CSI_SECRETS_APPLIED,
+        cond::DEFAULT_FS_CREATED,
+        cond::WEKA_HOME_CONFIGURED,
+        cond::CLUSTER_READY,
+    ];
+    let seen: Vec<&str> =
+        types.iter().map(String::as_str).filter(|t| upstream.contains(t)).collect();
+    assert_eq!(seen, upstream, "{types:?}");
+    for type_ in upstream {
+        assert!(is_true(&cluster, type_), "{type_}");
+    }
+
+    // WEKA: one cluster named after the WekaCluster, its GUID in status, settings applied.
+    let guid = status.cluster_id.clone().unwrap();
     let uid = cluster.uid().unwrap();
     let last = uid.rsplit('-').next().unwrap().to_string();
+    let (name, hot_spare, members, users) = env.runtime.with_world(|w| {
+        let c = w.cluster(&guid).expect("the WEKA cluster");
+        (c.name.clone(), c.settings.hot_spare, c.members().count(), c.users.keys().cloned().collect::<Vec<_>>())
+    });
+    assert_eq!((name.as_str(), hot_spare, members), ("alpha", 1, 10));
+    for user in [format!("weka-operator-{last}"), format!("weka{last}"), format!("wekaclient{last}"), format!("wekacsi{last}")] {
+        assert!(users.contains(&user), "{user} in {users:?}");
+    }
+
+    // Secrets: names and keys as upstream's; the operator's now names its own user.
     let operator = env.secrets().get(&format!("weka-operator-{uid}")).await.unwrap();
     assert_eq!(keys(&operator), ["join-secret", "org", "password", "username"]);
-    assert_eq!(value(&operator, "username"), "admin");
+    assert_eq!(value(&operator, "username"), format!("weka-operator-{last}"));
     assert_eq!(value(&operator, "org"), "Root");
     assert_eq!(value(&operator, "password").len(), 32);
     assert_eq!(value(&operator, "join-secret").len(), 64);
+    assert_eq!(operator.owner_references()[0].uid, uid);
     let user = env.secrets().get("weka-cluster-alpha").await.unwrap();
     assert_eq!(keys(&user), ["org", "password", "username"]);
     assert_eq!(value(&user, "username"), format!("weka{last}"));
     assert_ne!(value(&user, "password"), value(&operator, "password"));
-    assert_eq!(operator.owner_references()[0].uid, uid);
+    let client = env.secrets().get("weka-client-alpha").await.unwrap();
+    assert_eq!(keys(&client), ["join-secret", "org", "password", "username"]);
+    let csi = env.secrets().get("weka-csi-alpha").await.unwrap();
+    assert_eq!(keys(&csi), ["endpoints", "organization", "password", "scheme", "username"]);
+    assert_eq!(value(&csi, "endpoints").split(',').count(), 10);
+    assert_eq!(value(&csi, "scheme"), "https");
+
+    // The default admin user stays for the grace period (5 minutes), while pods pick up
+    // the operator Secret's new username.
+    assert!(condition(&cluster, cond::ADMIN_USER_DELETED).is_none());
 
     // Containers: 5 + 5 with deterministic names, owned, labelled, selecting the backends.
     let containers = env.owned_containers(&cluster).await;
@@ -60,19 +118,25 @@ async fn a_new_cluster_gets_its_finalizer_secrets_port_range_and_containers() {
         assert_eq!(c.labels().get(labels::CLUSTER_ID), Some(&uid));
         assert_eq!(c.labels().get(labels::CLUSTER_NAME).map(String::as_str), Some("alpha"));
         assert_eq!(c.labels().get(labels::MODE).map(String::as_str), Some(c.spec.mode.as_str()));
-        assert_eq!(c.spec.image, IMAGE);
-        assert!(c.spec.join_ip_ports.is_none(), "no join IPs before the cluster exists");
+        assert!(c.spec.join_ip_ports.is_none(), "formed by cluster create, not joined");
         let selector = c.spec.node_selector.clone().unwrap_or_default();
         assert_eq!(selector.get(BACKEND_LABEL.0).map(String::as_str), Some(BACKEND_LABEL.1));
     }
     assert_eq!(containers[5].spec.name, "drivex0");
-    assert_eq!(containers[5].spec.num_drives, Some(1));
 
-    // Not formed yet: the flow waits for the containers, and says so.
-    let progressing = condition(&cluster, cond::PROGRESSING).cloned();
-    let ready = condition(&cluster, cond::READY).cloned().unwrap();
-    assert_eq!(ready.status, "False");
-    assert_eq!(progressing.map(|p| p.status).as_deref(), Some("True"));
+    // `cluster create` ran once, in the first drive container, with every member's IPs.
+    let creates: Vec<String> = env
+        .operator_execs()
+        .into_iter()
+        .filter(|(_, argv)| argv.last().is_some_and(|s| s.contains("weka cluster create")))
+        .map(|(pod, argv)| format!("{pod}: {}", argv.join(" ")))
+        .collect();
+    assert!(creates.iter().all(|c| c.starts_with("alpha-drive-0: bash -ce weka status || weka cluster create ")), "{creates:#?}");
+    assert!(creates[0].contains("--join-secret=`cat /var/run/secrets/weka-operator/operator-user/join-secret`"));
+    assert_eq!(creates[0].split("--host-ips ").nth(1).unwrap().split(' ').next().unwrap().split(',').count(), 10);
+    for event in ["InitialContainersReady", "ClusterCreated", "DrivesAdded", "IoStarted", "ClusterReady"] {
+        env.wait_event("alpha", event).await;
+    }
     env.finish();
 }
 
@@ -124,7 +188,7 @@ async fn clusters_created_at_once_by_two_operators_get_distinct_port_ranges() {
 async fn scaling_the_template_adds_and_removes_containers() {
     let env = Env::with_backends(7).await;
     env.create_cluster(small_cluster("gamma", 5, 5, json!({}))).await;
-    env.wait_condition("gamma", cond::PODS_CREATED, "True", None).await;
+    env.kubectl_wait_ready("gamma", Duration::from_secs(120)).await;
     assert_eq!(env.container_names().await.len(), 10);
 
     let template = json!({"spec": {"dynamicTemplate": {"driveContainers": 7, "computeContainers": 6}}});
@@ -137,7 +201,18 @@ async fn scaling_the_template_adds_and_removes_containers() {
         .await;
     for name in ["gamma-drive-5", "gamma-drive-6", "gamma-compute-5"] {
         assert!(grown.contains(&name.to_string()), "{grown:?}");
+        let joining = env.containers().get(name).await.unwrap();
+        let ips = joining.spec.join_ip_ports.unwrap_or_default();
+        assert!(!ips.is_empty(), "{name} joins the formed cluster");
     }
+    // They join the cluster; it stays Ready meanwhile.
+    let guid = env.cluster("gamma").await.unwrap().status.unwrap().cluster_id.unwrap();
+    wait_for("13 members in WEKA", Duration::from_secs(90), || async {
+        let members = env.runtime.with_world(|w| w.cluster(&guid).map(|c| c.members().count()));
+        (members == Some(13)).then_some(())
+    })
+    .await;
+    assert!(is_true(&env.cluster("gamma").await.unwrap(), cond::READY));
 
     let template = json!({"spec": {"dynamicTemplate": {"driveContainers": 5, "computeContainers": 5}}});
     env.patch_cluster("gamma", template).await;
@@ -161,6 +236,12 @@ async fn scaling_the_template_adds_and_removes_containers() {
         (env.container_names().await.len() == 10).then_some(())
     })
     .await;
+    wait_for("10 members in WEKA", Duration::from_secs(90), || async {
+        let members = env.runtime.with_world(|w| w.cluster(&guid).map(|c| c.members().count()));
+        (members == Some(10)).then_some(())
+    })
+    .await;
+    assert!(is_true(&env.cluster("gamma").await.unwrap(), cond::READY));
     env.finish();
 }
 

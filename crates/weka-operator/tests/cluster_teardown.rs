@@ -68,10 +68,8 @@ async fn a_deleted_cluster_pauses_its_containers_during_the_graceful_period() {
     env.wait_condition("careful", cond::PODS_CREATED, "True", None).await;
 
     env.delete_cluster("careful").await;
-    let cluster = env
-        .wait_cluster("careful", "status GracePeriod", TIMEOUT, |c| status_of(c) == "GracePeriod")
-        .await;
-    assert_eq!(condition(&cluster, cond::READY).map(|c| c.reason.as_str()), Some("Deleting"));
+    let cluster = env.wait_condition("careful", cond::READY, "False", Some("Deleting")).await;
+    assert_eq!(status_of(&cluster), "GracePeriod");
     env.wait_for("every container paused", || async {
         let list = env.containers().list(&Default::default()).await.ok()?;
         let all = list.items.len() == 10

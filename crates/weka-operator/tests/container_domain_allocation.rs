@@ -127,3 +127,28 @@ async fn a_container_without_an_owner_cluster_says_why_it_gets_no_ports() {
     assert!(allocations(&c).weka_port.is_none());
     env.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drivers_recorded_before_a_reboot_are_loaded_again() {
+    let env = Env::started(1).await;
+    let cluster = create_cluster(&env, "cluster-a", BASE_PORT).await;
+    create_owned(&env, &cluster, "compute-a", owned_spec("compute", "compute0", "node-1", json!({}))).await;
+    wait_long(&env, "compute-a", "Running", |c| status_of(c) == "Running").await;
+    let before = annotation(&node(&env, "node-1").await, annotations::DRIVERS_LOADED).expect("drivers loaded");
+
+    // The node comes back with a new boot ID and without WEKA's drivers.
+    env.runtime.set_drivers_loaded("node-1", false);
+    let body = json!({"status": {"nodeInfo": {"bootID": "rebooted-boot-id"}}});
+    env.nodes().patch_status("node-1", &Default::default(), &kube::api::Patch::Merge(&body)).await.unwrap();
+
+    wait_for("drivers loaded on the new boot", LONG, || async {
+        let marker = annotation(&node(&env, "node-1").await, annotations::DRIVERS_LOADED)?;
+        (marker == format!("{IMAGE}:rebooted-boot-id")).then_some(())
+    })
+    .await;
+    assert_ne!(before, format!("{IMAGE}:rebooted-boot-id"));
+    // Only a drivers loader loads them on a simulated node.
+    assert!(env.runtime.drivers_loaded("node-1"), "the loader ran on the node");
+    wait_long(&env, "compute-a", "Running again", |c| status_of(c) == "Running").await;
+    env.finish();
+}

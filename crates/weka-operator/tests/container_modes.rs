@@ -34,21 +34,6 @@ fn cases() -> Vec<(&'static str, &'static str, &'static str, Value, bool)> {
     ]
 }
 
-/// Ready; or waiting (Progressing True, Ready False for the same reason); or reconciled with
-/// readiness pending (results, WEKA running, joining). A failed step shows as none of these.
-fn not_failing(c: &weka_api::WekaContainer) -> bool {
-    let (Some(ready), Some(progressing)) =
-        (condition(c, cond::READY), condition(c, cond::PROGRESSING))
-    else {
-        return false;
-    };
-    let waiting = progressing.status == "True" && ready.reason == progressing.reason;
-    let reconciled = progressing.status == "False"
-        && progressing.reason == "Reconciled"
-        && ["ResultsPending", "NotRunning", "NotJoined"].contains(&ready.reason.as_str());
-    ready.status == "True" || waiting || reconciled
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mode_gets_its_pod_and_is_ready_or_names_what_it_waits_for() {
     let env = Env::started(6).await;
@@ -74,15 +59,7 @@ async fn every_mode_gets_its_pod_and_is_ready_or_names_what_it_waits_for() {
         assert_eq!(pod.spec.as_ref().unwrap().node_name.as_deref(), Some(node), "{mode}");
         let c = match must_be_ready {
             true => env.wait_condition(name, cond::READY, "True", None).await,
-            false => {
-                env.wait_container(name, "past the pod's start, not failing", |c| {
-                    let pod_level = condition(c, cond::READY).is_some_and(|r| {
-                        ["PodNotScheduled", "PodNotRunning"].contains(&r.reason.as_str())
-                    });
-                    not_failing(c) && !pod_level
-                })
-                .await
-            }
+            false => env.wait_container(name, "past the pod's start, not failing", settled).await,
         };
         assert!(has_finalizer(&c), "{mode}");
         let ready = condition(&c, cond::READY).unwrap();

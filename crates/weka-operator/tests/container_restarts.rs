@@ -20,19 +20,11 @@ async fn bring_up_computes(env: &Env) {
     }
 }
 
-async fn join_computes(env: &Env) {
-    for name in ["compute-a", "compute-b"] {
-        env.wait_pod_running(name).await;
-        env.ensure_resources(name, &json!({"wekaPort": 15100, "agentPort": 15199})).await;
-    }
-    env.form_cluster(&["compute-a", "compute-b"]).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_convergence_the_operator_writes_nothing_for_30_seconds() {
     let env = Env::started(3).await;
     bring_up_computes(&env).await;
-    join_computes(&env).await;
+    env.join_computes().await;
     env.create("ssdproxy-a", spec("ssdproxy", json!({"nodeAffinity": "node-3"}))).await;
     env.create("drive-a", spec("drive", json!({"nodeAffinity": "node-3"}))).await;
     for name in ["compute-a", "compute-b", "ssdproxy-a"] {
@@ -89,7 +81,7 @@ async fn killed_at_random_points_the_operator_converges_without_duplicate_pods_o
         restarts += 1;
     }
     env.start_operator().await;
-    join_computes(&env).await;
+    env.join_computes().await;
     env.kill_operator();
     for _ in 0..6 {
         run_then_kill(&mut env, &mut rng, 1500).await;

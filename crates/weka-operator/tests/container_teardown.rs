@@ -13,24 +13,6 @@ use container_support::*;
 use serde_json::json;
 use weka_api::constants::conditions as cond;
 
-/// Two compute containers of one WekaCluster, joined to one WEKA cluster, both Ready.
-async fn joined_computes(env: &Env) -> weka_api::WekaCluster {
-    let cluster = env.create_cluster("cluster-a").await;
-    for (name, node) in [("compute-a", "node-1"), ("compute-b", "node-2")] {
-        env.create_owned(name, &cluster, spec("compute", json!({"nodeAffinity": node}))).await;
-    }
-    for name in ["compute-a", "compute-b"] {
-        env.wait_pod_running(name).await;
-        env.ensure_resources(name, &json!({"wekaPort": 15100, "agentPort": 15199})).await;
-    }
-    env.form_cluster(&["compute-a", "compute-b"]).await;
-    for name in ["compute-a", "compute-b"] {
-        let c = env.wait_condition(name, cond::READY, "True", None).await;
-        assert!(condition(&c, cond::JOINED_CLUSTER).is_some_and(|j| j.status == "True"));
-    }
-    cluster
-}
-
 /// The WEKA cluster's member ids.
 fn members(env: &Env) -> Vec<u32> {
     env.runtime.with_world(|w| w.clusters().flat_map(|c| c.members().map(|m| m.host.0)).collect())
@@ -40,7 +22,7 @@ fn members(env: &Env) -> Vec<u32> {
 async fn deleting_a_joined_compute_deactivates_it_stops_the_pod_removes_it_and_releases_the_finalizer()
  {
     let env = Env::started(2).await;
-    joined_computes(&env).await;
+    env.joined_computes().await;
     let a = env.get("compute-a").await.unwrap();
     let id = a.status.as_ref().unwrap().container_id.expect("joined") as u32;
     let status = a.status.clone().unwrap();
@@ -73,7 +55,7 @@ async fn deleting_a_joined_compute_deactivates_it_stops_the_pod_removes_it_and_r
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destroying_force_stops_through_the_marker_without_deactivating_and_finalizes() {
     let env = Env::started(2).await;
-    joined_computes(&env).await;
+    env.joined_computes().await;
     let id = env.get("compute-a").await.unwrap().status.unwrap().container_id.unwrap() as u32;
 
     env.patch_spec("compute-a", json!({"state": "destroying"})).await;

@@ -53,7 +53,6 @@ fn kubectl_sees_what_simulate_installed_and_ctrl_c_stops_simulate_and_its_operat
 }
 
 #[test]
-#[ignore = "needs the WekaCluster controller to reach Ready"]
 fn a_user_waits_for_the_cluster_execs_weka_status_deletes_a_pod_and_stops_with_ctrl_c() {
     let mut sim = small_cluster("simulate-kubectl");
     sim.kubectl_eventually(&["get", "wekacluster", "small", "-o", "name"], Duration::from_secs(60));

@@ -8,7 +8,6 @@ use std::time::Duration;
 use simulate_support::{SMALL_CLUSTER, run_to_end, scratch, write};
 
 #[test]
-#[ignore = "needs the WekaCluster controller to reach Ready"]
 fn until_ready_exits_zero_once_the_cluster_is_ready() {
     let dir = scratch("simulate-ready");
     let manifest = write(&dir, "cluster.yaml", SMALL_CLUSTER);

@@ -1,4 +1,4 @@
-//! Request bodies (JSON or YAML) in, JSON responses out.
+//! Request bodies (JSON, YAML or Kubernetes protobuf) in, JSON responses out.
 
 use std::sync::Arc;
 
@@ -26,9 +26,21 @@ fn looks_like_json(body: &[u8]) -> bool {
 /// Decodes a JSON or YAML body into a JSON value.
 pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Value> {
     let media = content_type(headers);
+    if media == crate::protobuf::MEDIA_TYPE {
+        // kubectl's typed clients send built-in kinds as protobuf (see `crate::protobuf`).
+        return crate::protobuf::decode(body).map_err(|e| {
+            if e.starts_with("no protobuf decoding") {
+                Error::UnsupportedMediaType(format!(
+                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml ({e})"
+                ))
+            } else {
+                Error::BadRequest(format!("unable to decode the protobuf body: {e}"))
+            }
+        });
+    }
     if media.contains("protobuf") {
         return Err(Error::UnsupportedMediaType(format!(
-            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {media})"
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {media})"
         )));
     }
     if body.iter().all(u8::is_ascii_whitespace) {

@@ -1,4 +1,4 @@
-//! get and list: selectors, `limit`/`continue` pagination over a consistent snapshot, and the
+//! get and list (as objects, `Table`s or metadata, see [`crate::table`]): selectors, `limit`/`continue` pagination over a consistent snapshot, and the
 //! `resourceVersion`/`resourceVersionMatch` semantics.
 
 use std::sync::Arc;
@@ -13,10 +13,25 @@ use super::{Ctx, body};
 use crate::errors::{Error, Result};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::store::{ObjectKey, StoreError, object};
+use crate::table::{self, Output};
 
 pub fn get(ctx: &mut Ctx) -> Result<Response> {
+    let output = table::negotiate(&ctx.headers)?;
     let stored = ctx.current()?;
-    Ok(ctx.respond(StatusCode::OK, &stored))
+    match output {
+        Output::Objects => Ok(ctx.respond(StatusCode::OK, &stored)),
+        Output::Table(version) => {
+            let include = table::include(&ctx.query)?;
+            let served = ctx.served(&stored);
+            let rv = served.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
+            let metadata = json!({"resourceVersion": rv});
+            let table = table::table(&ctx.resource, &[served], metadata, version, include);
+            Ok(body::json(StatusCode::OK, &table))
+        }
+        Output::Metadata(version) => {
+            Ok(body::json(StatusCode::OK, &table::metadata_of(&ctx.served(&stored), version)))
+        }
+    }
 }
 
 /// Label and field selectors of a list or watch, checked against the resource.
@@ -84,6 +99,8 @@ fn parse_rv(text: &str) -> Result<u64> {
 }
 
 pub fn list(ctx: &mut Ctx) -> Result<Response> {
+    let output = table::negotiate(&ctx.headers)?;
+    let include = table::include(&ctx.query)?;
     let filter = Filter::from_ctx(ctx)?;
     let limit = ctx.query.int("limit")?.filter(|l| *l > 0).map(|l| l as usize);
     let store = &ctx.api.store;
@@ -163,6 +180,19 @@ pub fn list(ctx: &mut Ctx) -> Result<Response> {
         }
     }
     let served: Vec<Arc<Value>> = page.iter().map(|o| ctx.served(o)).collect();
+    match output {
+        Output::Objects => {}
+        Output::Table(version) => {
+            let table = table::table(&ctx.resource, &served, metadata, version, include);
+            return Ok(body::json(StatusCode::OK, &table));
+        }
+        Output::Metadata(version) => {
+            return Ok(body::json(
+                StatusCode::OK,
+                &table::metadata_list(&served, metadata, version),
+            ));
+        }
+    }
     let bytes = body::list_body(
         &ctx.resource.list_kind,
         &ctx.resource.api_version(),

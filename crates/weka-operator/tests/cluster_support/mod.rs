@@ -100,7 +100,8 @@ pub fn cluster_timing() -> ClusterTiming {
         refresh: Duration::from_secs(2),
         safety_requeue: Duration::from_secs(10),
         port_recheck: Duration::from_millis(200),
-        admin_user_grace: Duration::from_secs(2),
+        // Not shortened: kubesim reads a pod's Secret volumes once at pod start (a real
+        // kubelet refreshes them), so pods would keep logging in as the deleted `admin`.
         min_backoff: Duration::from_millis(200),
         max_backoff: Duration::from_secs(2),
         ..ClusterTiming::default()
@@ -237,6 +238,8 @@ impl Env {
         ]
         .map(String::from)
         .to_vec();
+        // Drive re-signing (removed drive containers) runs in the WEKA image under wekasim.
+        args.push(format!("--sign-drives-image={IMAGE}"));
         args.extend(self.args.iter().cloned());
         Config::try_parse_from(args).expect("test configuration parses")
     }
@@ -330,9 +333,13 @@ impl Env {
                 return c.clone();
             }
             if Instant::now() > deadline {
-                let status =
-                    current.and_then(|c| c.status).map(|s| serde_json::to_string_pretty(&s).unwrap());
-                panic!("timed out after {within:?} waiting for {name}: {what}; last status: {status:?}");
+                let status = current.and_then(|c| c.status);
+                panic!(
+                    "timed out after {within:?} waiting for {name}: {what}\nlast status: {}\ncontainers:\n{}\npods:\n{}",
+                    serde_json::to_string_pretty(&status).unwrap(),
+                    self.describe_containers().await,
+                    self.describe_pods().await
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -370,9 +377,12 @@ impl Env {
         list
     }
 
+    /// Names of the WekaContainers of any cluster (the container controller's node helpers,
+    /// such as drivers loaders, are not a cluster's).
     pub async fn container_names(&self) -> Vec<String> {
         let list = self.containers().list(&ListParams::default()).await.expect("list");
-        let mut names: Vec<String> = list.items.iter().map(|c| c.name_any()).collect();
+        let of_a_cluster = |c: &&WekaContainer| c.labels().contains_key(weka_api::constants::labels::CLUSTER_NAME);
+        let mut names: Vec<String> = list.items.iter().filter(of_a_cluster).map(|c| c.name_any()).collect();
         names.sort();
         names
     }
@@ -443,6 +453,24 @@ impl Env {
         list.items.iter().map(line).collect::<Vec<_>>().join("\n")
     }
 
+    /// One line per pod: phase, node, and why it is not scheduled.
+    pub async fn describe_pods(&self) -> String {
+        let list = self.pods().list(&ListParams::default()).await.expect("pods");
+        let line = |p: &Pod| {
+            let status = p.status.clone().unwrap_or_default();
+            let scheduled = status
+                .conditions
+                .unwrap_or_default()
+                .into_iter()
+                .find(|c| c.type_ == "PodScheduled")
+                .map(|c| format!("{} {}", c.status, c.message.unwrap_or_default()))
+                .unwrap_or_default();
+            let node = p.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default();
+            format!("{} {} on {node:?} | {scheduled}", p.name_any(), status.phase.unwrap_or_default())
+        };
+        list.items.iter().map(line).collect::<Vec<_>>().join("\n")
+    }
+
     /// Event notes about the object `name` with `reason` (events.k8s.io).
     pub async fn events(&self, name: &str, reason: &str) -> Vec<String> {
         let api: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(self.client.clone(), NS);
@@ -472,11 +500,21 @@ impl Env {
     }
 
     /// Asserts nothing of any cluster is left: no WekaContainers, pods, Secrets of the
-    /// operator, Leases.
+    /// operator, Leases. (The container controller's node helpers — drivers loaders and
+    /// other one-off operations, owned by no cluster — keep their own lifetime.)
     pub async fn assert_nothing_left(&self) {
-        assert_eq!(self.container_names().await, Vec::<String>::new(), "WekaContainers left");
+        let list = self.containers().list(&ListParams::default()).await.expect("list");
+        let helper = |c: &WekaContainer| {
+            use weka_api::wekacontainer::ContainerMode::*;
+            matches!(c.spec.mode, DriversLoader | AdhocOp | AdhocOpWithContainer | Discovery)
+        };
+        let helpers: Vec<String> =
+            list.items.iter().filter(|c| helper(c)).map(|c| c.name_any()).collect();
+        let left: Vec<String> = list.items.iter().filter(|c| !helper(c)).map(|c| c.name_any()).collect();
+        assert_eq!(left, Vec::<String>::new(), "WekaContainers left");
         let pods = self.pods().list(&ListParams::default()).await.expect("pods");
-        let pods: Vec<String> = pods.items.iter().map(|p| p.name_any()).collect();
+        let pods: Vec<String> =
+            pods.items.iter().map(|p| p.name_any()).filter(|p| !helpers.contains(p)).collect();
         assert_eq!(pods, Vec::<String>::new(), "pods left");
         let secrets = self.secrets().list(&ListParams::default()).await.expect("secrets");
         let secrets: Vec<String> = secrets
@@ -498,6 +536,15 @@ impl Env {
     /// The operator's requests, oldest first.
     pub fn operator_requests(&self) -> Vec<RequestRecord> {
         self.sim.request_log().find(|r| r.user_agent.as_deref() == Some(OPERATOR_AGENT))
+    }
+
+    /// The operator's execs, oldest first: (pod, argv).
+    pub fn operator_execs(&self) -> Vec<(String, Vec<String>)> {
+        self.operator_requests()
+            .into_iter()
+            .filter(|r| r.resource == "pods" && r.subresource.as_deref() == Some("exec"))
+            .map(|r| (r.name.clone().unwrap_or_default(), query_values(&r.query, "command")))
+            .collect()
     }
 
     /// The request-log checks every test ends with.
@@ -631,4 +678,35 @@ impl Rng {
     pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.next() % (hi - lo).max(1)
     }
+}
+
+/// The values of `key` in a URL query string, percent-decoded.
+pub fn query_values(query: &str, key: &str) -> Vec<String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 2;
+                }
+                Err(_) => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -21,8 +21,8 @@ use crate::container_support::*;
 
 /// The base of the test cluster's port range.
 pub const BASE_PORT: i64 = 35000;
-/// Its size (the default range of a cluster with 60 ports per container).
-pub const PORT_RANGE: i64 = 260;
+/// Its size: room for 12 containers of 60 ports (the single ports start at +240).
+pub const PORT_RANGE: i64 = 1000;
 /// Waits that span a few polls of WEKA state (15 s each).
 pub const LONG: Duration = Duration::from_secs(90);
 

@@ -23,6 +23,7 @@ use kubesim::{Kubesim, KubesimConfig, KubesimHandle, RequestRecord};
 use serde_json::{Value, json};
 use weka_api::WekaContainer;
 use weka_api::conditions;
+use weka_api::constants::conditions as cond;
 use weka_operator::config::Config;
 use weka_operator::controllers::container::{ContainerObject, Timing, WekaContainerController};
 use weka_operator::metrics::Metrics;
@@ -189,7 +190,8 @@ impl Env {
             .expect("WekaContainer created")
     }
 
-    /// A WekaCluster object to own containers (no cluster controller runs: it stays inert).
+    /// A WekaCluster object to own containers, with the port range its controller would
+    /// reserve (no cluster controller runs in these tests: it stays inert otherwise).
     pub async fn create_cluster(&self, name: &str) -> weka_api::WekaCluster {
         let cluster: weka_api::WekaCluster = serde_json::from_value(json!({
             "apiVersion": "weka.weka.io/v1alpha1",
@@ -198,10 +200,13 @@ impl Env {
             "spec": {"image": IMAGE},
         }))
         .expect("a WekaCluster");
-        Api::<weka_api::WekaCluster>::namespaced(self.client.clone(), NS)
-            .create(&PostParams::default(), &cluster)
+        let api = Api::<weka_api::WekaCluster>::namespaced(self.client.clone(), NS);
+        api.create(&PostParams::default(), &cluster).await.expect("WekaCluster created");
+        // The port range the cluster controller would have reserved for its containers.
+        let ports = json!({"status": {"status": "Init", "ports": {"basePort": 15000, "portRange": 500}}});
+        api.patch_status(name, &PatchParams::default(), &Patch::Merge(&ports))
             .await
-            .expect("WekaCluster created")
+            .expect("WekaCluster ports recorded")
     }
 
     /// Creates a WekaContainer owned by `cluster`.
@@ -486,6 +491,52 @@ impl Drop for Env {
             assert_no_forced_pod_deletes(&self.sim);
         }
     }
+}
+
+impl Env {
+    /// Two compute containers of WekaCluster `cluster-a` (on node-1 and node-2), joined to one
+    /// WEKA cluster that the test forms (the cluster controller's part), both Ready.
+    pub async fn joined_computes(&self) -> weka_api::WekaCluster {
+        let cluster = self.create_cluster("cluster-a").await;
+        for (name, node) in [("compute-a", "node-1"), ("compute-b", "node-2")] {
+            self.create_owned(name, &cluster, spec("compute", json!({"nodeAffinity": node}))).await;
+        }
+        self.join_computes().await;
+        for name in ["compute-a", "compute-b"] {
+            self.wait_condition(name, cond::READY, "True", None).await;
+        }
+        cluster
+    }
+
+    /// Starts WEKA in compute-a and compute-b and forms their WEKA cluster.
+    pub async fn join_computes(&self) {
+        for name in ["compute-a", "compute-b"] {
+            self.ensure_resources(name, &json!({"wekaPort": 15100, "agentPort": 15199})).await;
+        }
+        self.form_cluster(&["compute-a", "compute-b"]).await;
+    }
+}
+
+/// Ready; or waiting (Progressing True, Ready False for the same reason); or reconciled with
+/// readiness pending (results, WEKA running, joining). A failed step shows as none of these.
+pub fn not_failing(c: &WekaContainer) -> bool {
+    let (Some(ready), Some(progressing)) =
+        (condition(c, cond::READY), condition(c, cond::PROGRESSING))
+    else {
+        return false;
+    };
+    let waiting = progressing.status == "True" && ready.reason == progressing.reason;
+    let reconciled = progressing.status == "False"
+        && progressing.reason == "Reconciled"
+        && ["ResultsPending", "NotRunning", "NotJoined"].contains(&ready.reason.as_str());
+    ready.status == "True" || waiting || reconciled
+}
+
+/// [`not_failing`], and past the pod's own start (scheduling, starting).
+pub fn settled(c: &WekaContainer) -> bool {
+    let pod_level = condition(c, cond::READY)
+        .is_some_and(|r| ["PodNotScheduled", "PodNotRunning"].contains(&r.reason.as_str()));
+    not_failing(c) && !pod_level
 }
 
 /// Every pod UID seen per pod name in the test namespace, from a watch started now.

@@ -27,10 +27,6 @@ pub struct BenchArgs {
     /// compute and one drive container on a node].
     #[arg(long, value_name = "K")]
     pub clusters: Option<usize>,
-    /// Create the WekaContainers directly, without a WekaCluster (measures the WekaContainer
-    /// controller alone, up to every container Running).
-    #[arg(long)]
-    pub containers_only: bool,
     #[arg(long, value_enum, default_value_t = LatencyProfile::Realistic)]
     pub latency: LatencyProfile,
     /// How long to wait for Ready.

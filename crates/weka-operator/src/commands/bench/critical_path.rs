@@ -13,8 +13,7 @@
 //! 5. `cluster start-io`: `start_io`.
 //!
 //! Secrets, users, the default filesystem and the status writes take no simulated time.
-//! Several clusters come up side by side: the path is the largest cluster's. Containers
-//! without a cluster (`--containers-only`) only start.
+//! Several clusters come up side by side: the path is the largest cluster's.
 
 use std::time::Duration;
 
@@ -41,11 +40,9 @@ pub struct CriticalPath {
 impl CriticalPath {
     pub fn of(plan: &Plan, profile: LatencyProfile) -> CriticalPath {
         let start = Stage { name: "container start", duration: profile.container_start() };
-        let largest = match plan {
-            Plan::Containers(_) => return CriticalPath { stages: vec![start] },
-            Plan::Clusters(shapes) => shapes.iter().max_by_key(|s| s.containers()),
+        let Some(shape) = plan.clusters.iter().max_by_key(|s| s.containers()) else {
+            return CriticalPath::default();
         };
-        let Some(shape) = largest else { return CriticalPath::default() };
         let weka = profile.weka();
         let mut stages = vec![start, Stage { name: "cluster form", duration: weka.cluster_form }];
         if joins_after_forming(shape) {
@@ -81,7 +78,7 @@ mod tests {
     use super::*;
 
     fn shape(compute: usize, drive: usize) -> Plan {
-        Plan::Clusters(vec![ClusterShape { name: "c".into(), compute, drive }])
+        Plan { clusters: vec![ClusterShape { name: "c".into(), compute, drive }] }
     }
 
     #[test]
@@ -103,12 +100,10 @@ mod tests {
     }
 
     #[test]
-    fn zero_latencies_give_a_zero_path_and_direct_containers_only_start() {
+    fn zero_latencies_give_a_zero_path() {
         assert_eq!(
             CriticalPath::of(&shape(167, 167), LatencyProfile::Zero).total(),
             Duration::ZERO
         );
-        let direct = CriticalPath::of(&Plan::Containers(10), LatencyProfile::Realistic);
-        assert_eq!(direct.total(), Duration::from_secs(2));
     }
 }

@@ -1,8 +1,8 @@
 //! What the benchmark creates: M containers as WekaClusters that fit the nodes (a cluster
 //! puts at most one compute and one drive container on a node, so 1,000 containers on 200
-//! nodes take 3 clusters), or M WekaContainers directly; and nodes big enough for them.
+//! nodes take 3 clusters), and nodes big enough for them.
 
-use crate::commands::simulate::manifests::{self, Manifest};
+use crate::commands::simulate::manifests::{self, Manifest, Target, Targets};
 use crate::commands::simulate::node_layout::Capacity;
 
 use super::BenchError;
@@ -27,24 +27,19 @@ impl ClusterShape {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Plan {
-    Clusters(Vec<ClusterShape>),
-    /// WekaContainers of mode compute, placed freely (no per-node limit).
-    Containers(usize),
+pub struct Plan {
+    pub clusters: Vec<ClusterShape>,
 }
 
 impl Plan {
+    /// `containers` split over `clusters` WekaClusters (default: as few as fit `nodes`).
     pub fn new(
         containers: usize,
         nodes: usize,
         clusters: Option<usize>,
-        direct: bool,
     ) -> Result<Plan, BenchError> {
         if containers == 0 || nodes == 0 {
             return Err(BenchError::Plan("need at least one node and one container".into()));
-        }
-        if direct {
-            return Ok(Plan::Containers(containers));
         }
         let count = clusters.unwrap_or_else(|| containers.div_ceil(2 * nodes)).max(1);
         let shapes: Vec<ClusterShape> = (0..count)
@@ -71,27 +66,26 @@ impl Plan {
                 )));
             }
         }
-        Ok(Plan::Clusters(shapes))
+        Ok(Plan { clusters: shapes })
     }
 
     pub fn containers(&self) -> usize {
-        match self {
-            Plan::Clusters(shapes) => shapes.iter().map(ClusterShape::containers).sum(),
-            Plan::Containers(n) => *n,
-        }
+        self.clusters.iter().map(ClusterShape::containers).sum()
     }
 
-    /// WEKA containers a node may have to hold.
-    pub fn per_node(&self, nodes: usize) -> usize {
-        match self {
-            Plan::Clusters(shapes) => 2 * shapes.len(),
-            Plan::Containers(n) => n.div_ceil(nodes),
-        }
+    /// (compute, drive) containers in all.
+    pub fn roles(&self) -> (usize, usize) {
+        (self.clusters.iter().map(|s| s.compute).sum(), self.clusters.iter().map(|s| s.drive).sum())
     }
 
-    /// Node capacity with room for [`Plan::per_node`] containers.
-    pub fn capacity(&self, nodes: usize) -> Capacity {
-        let c = self.per_node(nodes) + 1;
+    /// WEKA containers a node may have to hold: one compute and one drive per cluster.
+    pub fn per_node(&self) -> usize {
+        2 * self.clusters.len()
+    }
+
+    /// Node capacity with room for [`Plan::per_node`] containers (and helpers).
+    pub fn capacity(&self) -> Capacity {
+        let c = self.per_node() + 1;
         Capacity {
             cpu: (4 * c).to_string(),
             memory: format!("{}Gi", 16 * c),
@@ -101,19 +95,19 @@ impl Plan {
     }
 
     /// Disks per node: one per drive container a node may hold, at least the usual 8.
-    pub fn disks(&self, nodes: usize) -> usize {
-        self.per_node(nodes).max(8)
+    pub fn disks(&self) -> usize {
+        self.clusters.len().max(8)
     }
 
-    /// The manifests to apply.
     pub fn manifests(&self) -> Result<Vec<Manifest>, BenchError> {
-        let text = match self {
-            Plan::Clusters(shapes) => {
-                shapes.iter().map(cluster_yaml).collect::<Vec<_>>().join("---\n")
-            }
-            Plan::Containers(n) => (1..=*n).map(container_yaml).collect::<Vec<_>>().join("---\n"),
-        };
-        Ok(manifests::parse(&text, "the benchmark's objects")?)
+        let text = self.clusters.iter().map(cluster_yaml).collect::<Vec<_>>().join("---\n");
+        Ok(manifests::parse(&text, "the benchmark's clusters")?)
+    }
+
+    pub fn targets(&self) -> Targets {
+        let target =
+            |s: &ClusterShape| Target { namespace: NAMESPACE.into(), name: s.name.clone() };
+        Targets { clusters: self.clusters.iter().map(target).collect(), containers: Vec::new() }
     }
 }
 
@@ -126,43 +120,27 @@ fn cluster_yaml(shape: &ClusterShape) -> String {
     )
 }
 
-fn container_yaml(index: usize) -> String {
-    format!(
-        "apiVersion: weka.weka.io/v1alpha1\nkind: WekaContainer\nmetadata: {{name: bench-{index:05}, namespace: {NAMESPACE}}}\n\
-         spec: {{name: bench{index}, mode: compute, image: {IMAGE}, numCores: 1, dropAffinityConstraints: true, \
-         imagePullSecret: quay-io-robot-secret, nodeSelector: {{weka.io/supports-backends: \"true\"}}}}\n"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_default_benchmark_takes_three_clusters_that_fit_200_nodes() {
-        let Plan::Clusters(shapes) = Plan::new(1000, 200, None, false).unwrap() else { panic!() };
-        let sizes: Vec<_> = shapes.iter().map(|s| (s.compute, s.drive)).collect();
+        let plan = Plan::new(1000, 200, None).unwrap();
+        let sizes: Vec<_> = plan.clusters.iter().map(|s| (s.compute, s.drive)).collect();
         assert_eq!(sizes, [(167, 167), (167, 166), (167, 166)]);
-        assert_eq!(shapes.iter().map(ClusterShape::containers).sum::<usize>(), 1000);
-        let plan = Plan::Clusters(shapes);
-        assert_eq!(plan.per_node(200), 6);
+        assert_eq!(plan.containers(), 1000);
+        assert_eq!(plan.roles(), (501, 499));
+        assert_eq!(plan.per_node(), 6);
         assert_eq!(plan.manifests().unwrap().len(), 3);
+        assert_eq!(plan.targets().clusters[2].to_string(), "bench/bench-3");
     }
 
     #[test]
     fn clusters_that_cannot_fit_or_form_are_refused() {
-        let err = Plan::new(1000, 200, Some(1), false).unwrap_err();
+        let err = Plan::new(1000, 200, Some(1)).unwrap_err();
         assert!(err.to_string().contains("more than the 200 nodes"), "{err}");
-        let err = Plan::new(8, 200, None, false).unwrap_err();
+        let err = Plan::new(8, 200, None).unwrap_err();
         assert!(err.to_string().contains("at least 5"), "{err}");
-    }
-
-    #[test]
-    fn direct_containers_are_spread_over_the_nodes() {
-        let plan = Plan::new(1000, 200, None, true).unwrap();
-        assert_eq!(plan.per_node(200), 5);
-        let manifests = plan.manifests().unwrap();
-        assert_eq!(manifests.len(), 1000);
-        assert_eq!(manifests[41].name(), "bench-00042");
     }
 }

@@ -48,6 +48,18 @@ pub struct Row {
     pub per_container: f64,
 }
 
+impl Row {
+    /// A state-changing row (not an exec, not an Event).
+    pub fn is_write(&self) -> bool {
+        let counted = self.resource != "events" && !self.resource.ends_with("/exec");
+        counted
+            && matches!(
+                self.verb.as_str(),
+                "create" | "update" | "patch" | "delete" | "deletecollection"
+            )
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RequestStats {
     pub total: usize,

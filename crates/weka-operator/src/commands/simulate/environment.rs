@@ -57,15 +57,13 @@ impl Environment {
             let every_container = Selector::Custom(Arc::new(|_, _| true));
             node_sim.behaviours.register(every_container, Arc::new(StartupDelay { inner, delay }));
         }
-        if let Some(path) = &options.state {
-            return Err(SimulateError::StateUnsupported(path.clone()));
-        }
         let kubesim = Kubesim::start(KubesimConfig {
             listen: options.listen,
             kubeconfig_path: Some(options.kubeconfig),
             nodes: options.nodes.count,
             node_sim,
             request_log_capacity: options.request_log_capacity,
+            state_file: options.state,
             ..Default::default()
         })
         .await?;

@@ -14,8 +14,6 @@ pub enum SimulateError {
     NodeSpec(#[from] kubesim::nodes::node_spec::NodeSpecError),
     #[error("cannot start the simulated cluster: {0}")]
     Kubesim(#[from] kubesim::StartError),
-    #[error("--state {}: kubesim cannot keep durable state yet", .0.display())]
-    StateUnsupported(PathBuf),
     #[error("cannot build a client for the simulated API server")]
     Client,
     #[error("cannot {what}: {source}")]

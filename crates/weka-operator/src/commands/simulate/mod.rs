@@ -129,7 +129,7 @@ async fn simulate(args: SimulateArgs) -> Result<(), SimulateError> {
         Watch { signals: &mut signals, operator: &mut operator, background: &mut background };
     let deadline = args.until_ready.then(|| Instant::now() + args.timeout);
 
-    let waited = waiting::until_ready(&mut progress, deadline, &mut watch).await;
+    let waited = waiting::until_ready(&mut progress, deadline, &mut watch, |_| {}).await;
     progress.stop_live();
     let outcome = match waited {
         Waited::Ready(_) if args.until_ready => {

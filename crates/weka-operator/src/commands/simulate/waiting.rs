@@ -35,16 +35,19 @@ fn exit_text(status: std::io::Result<std::process::ExitStatus>) -> String {
     }
 }
 
-/// Shows progress until every target is Ready, or the deadline passes.
+/// Shows progress until every target is Ready, or the deadline passes; `seen` looks at
+/// every snapshot taken.
 pub async fn until_ready<F: Future<Output = ()> + Unpin>(
     progress: &mut Progress,
     deadline: Option<Instant>,
     watch: &mut Watch<'_, F>,
+    mut seen: impl FnMut(&Snapshot),
 ) -> Waited {
     let tick = if progress.is_live() { LIVE_TICK } else { PLAIN_TICK };
     let mut background_done = false;
     loop {
         let snapshot = progress.tick();
+        seen(&snapshot);
         if snapshot.all_ready(&progress.targets) {
             return Waited::Ready(snapshot);
         }

@@ -67,16 +67,16 @@ mod tests {
     use super::*;
 
     fn node(annotation: Option<&str>) -> Node {
-        let mut node = Node::default();
-        node.status = Some(NodeStatus {
-            node_info: Some(NodeSystemInfo { boot_id: "live".into(), ..Default::default() }),
+        let annotations =
+            annotation.map(|text| BTreeMap::from([(DISCOVERY_JSON.to_string(), text.to_string())]));
+        Node {
+            metadata: kube::api::ObjectMeta { annotations, ..Default::default() },
+            status: Some(NodeStatus {
+                node_info: Some(NodeSystemInfo { boot_id: "live".into(), ..Default::default() }),
+                ..Default::default()
+            }),
             ..Default::default()
-        });
-        if let Some(text) = annotation {
-            node.metadata.annotations =
-                Some(BTreeMap::from([(DISCOVERY_JSON.to_string(), text.to_string())]));
         }
-        node
     }
 
     #[test]

@@ -83,9 +83,10 @@ pub fn live(snapshot: &Snapshot, header: &Header, took: Duration, width: usize) 
     }
     let roles = snapshot.roles();
     lines.push(format!("WekaContainers: {}", snapshot.containers.len()));
+    let column = roles.keys().map(|r| r.len()).max().unwrap_or(0).max(14);
     for (role, phases) in &roles {
         let total: usize = phases.values().sum();
-        lines.push(format!("  {role:<16}{total:>5}  {}", counts(phases, " · ")));
+        lines.push(format!("  {role:<column$}{total:>5}  {}", counts(phases, " · ")));
     }
     let phases = snapshot.pod_phases();
     lines.push(format!("Pods: {}  {}", snapshot.pods.len(), counts(&phases, " · ")));

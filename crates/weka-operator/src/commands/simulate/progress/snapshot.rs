@@ -147,9 +147,13 @@ impl ClusterView {
         self.conditions.iter().any(|c| c.type_ == CLUSTER_READY && c.status == "True")
     }
 
-    /// The first condition that is not True: what the cluster waits for.
+    /// The first condition that is not True: what the cluster waits for (none once Ready;
+    /// `Progressing` only says whether a reconcile is under way).
     pub fn waiting_on(&self) -> Option<&ConditionView> {
-        self.conditions.iter().find(|c| c.status != "True")
+        if self.is_ready() {
+            return None;
+        }
+        self.conditions.iter().find(|c| c.status != "True" && c.type_ != "Progressing")
     }
 
     pub fn true_conditions(&self) -> usize {

@@ -70,7 +70,7 @@ fn the_live_display_shows_conditions_roles_phases_and_unschedulable_pods() {
     assert!(text.contains("WekaCluster default/demo: Init"), "{text}");
     assert!(text.contains("✓ ClusterSecretsCreated  ✗ PodsReady"), "{text}");
     assert!(text.contains("waiting: PodsReady (Step) 2 of 12 containers are not ready"), "{text}");
-    assert!(text.contains("compute             2  PodNotRunning 1 · Running 1"), "{text}");
+    assert!(text.contains("compute           2  PodNotRunning 1 · Running 1"), "{text}");
     assert!(
         text.contains("unschedulable default/demo-compute-2: 0/3 nodes are available"),
         "{text}"

@@ -58,10 +58,12 @@ pub fn report_unschedulable_pods(s: &mut ClusterState) -> StepFuture<'_> {
     })
 }
 
-/// The scheduler's message when the pod is Pending with `PodScheduled=False/Unschedulable`.
+/// The scheduler's message when the pod is Pending, not bound to a node, with
+/// `PodScheduled=False/Unschedulable`.
 fn unschedulable(pod: &Pod) -> Option<String> {
     let status = pod.status.as_ref()?;
-    if status.phase.as_deref() != Some("Pending") {
+    let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
+    if bound || status.phase.as_deref() != Some("Pending") {
         return None;
     }
     let condition = status.conditions.as_ref()?.iter().find(|c| c.type_ == "PodScheduled")?;

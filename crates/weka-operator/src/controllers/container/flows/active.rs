@@ -51,6 +51,10 @@ pub static STEPS: &[Step<ContainerState>] = &[
     /* 21 */ Step::new("cleanupFinishedOneOff", oneoff::cleanup_finished_one_off)
         .when(&[ONE_OFF, RESULTS_PROCESSED])
         .finish_on_success(),
+    // Ours: an impossible spec (no such node, a pod that cannot be built) stops the flow here
+    // with a condition and an event, before anything acts on it (a terminating pod was
+    // handled above).
+    Step::new("validateSpec", pod::validate_spec),
     /* 22 */ Step::new("handleImageUpdate", upgrade::handle_image_update)
         .when(&[IMAGE_APPLIED_BEFORE, IMAGE_NOT_ALIGNED, POD_SET]),
     // Ours: a pod that must change where Kubernetes allows no in-place change is replaced

@@ -17,15 +17,18 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use weka_api::WekaContainer;
 use weka_api::constants::annotations::{DISCOVERY_JSON, DRIVERS_LOADED};
+use weka_api::constants::conditions as cond;
 use weka_api::constants::labels;
 use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 
 use super::helper_containers as helpers;
+use super::resources::verify_or_rewrite_resources;
 use super::upgrade::chosen_image;
 use super::weka_image_of;
 use crate::controllers::container::state::{ContainerState, api_error};
-use crate::engine::{StepError, StepFuture};
-use crate::pod::has_frontend;
+use crate::engine::{FlowState, StepError, StepFuture};
+use crate::pod::{ModeTraits, has_frontend};
+use crate::weka::files::DriversState;
 
 /// The instruction of a loader that copies WEKA's files out of the cluster image.
 const COPY_WEKA_FILES_TO_DRIVER_LOADER: &str = "copy-weka-files-to-driver-loader";
@@ -55,14 +58,17 @@ pub fn loaded_marker(image: &str, node: &Node) -> String {
     format!("{image}:{}", boot_id(node))
 }
 
-/// Upstream's `DriversLoaded`: any loaded drivers do for containers without a frontend;
-/// frontends need exactly their image's drivers of this boot.
+/// Upstream's `DriversLoaded`: any image's drivers do for containers without a frontend;
+/// frontends need exactly their image's. Either way they must have been loaded on the
+/// node's current boot (upstream lets a backend take drivers recorded before a reboot, and
+/// notices only when WEKA fails to start).
 pub fn drivers_loaded(node: &Node, image: &str, frontend: bool) -> bool {
-    match node.annotations().get(DRIVERS_LOADED) {
-        Some(_) if !frontend => true,
-        Some(current) => *current == loaded_marker(image, node),
-        None => false,
+    let Some(current) = node.annotations().get(DRIVERS_LOADED) else { return false };
+    if frontend {
+        return *current == loaded_marker(image, node);
     }
+    let boot = boot_id(node);
+    boot.is_empty() || current.ends_with(&format!(":{boot}"))
 }
 
 /// The node booted since discovery ran (its discovery boot ID differs or does not parse):
@@ -120,6 +126,47 @@ pub async fn update_status_wait_for_drivers(s: &mut ContainerState) -> Result<()
         return Ok(());
     }
     s.update_status(WekaContainerStatus::WAIT_FOR_DRIVERS).await
+}
+
+/// Upstream's `driversLoaded` (in the pod): `/tmp/weka-drivers.log` is empty once the
+/// runtime found every driver; otherwise it names the missing one. `None` when the file
+/// cannot be read (the runtime has not got that far); if `resources.json` was written before,
+/// the pod's copy is then checked (and rewritten if it differs: the runtime may be waiting
+/// for it).
+pub async fn drivers_loaded_in_pod(s: &ContainerState) -> Result<Option<bool>, StepError> {
+    if !s.mode().requires_drivers() {
+        return Ok(Some(true));
+    }
+    match s.cli().drivers_state().await {
+        Ok(DriversState::Loaded) => Ok(Some(true)),
+        Ok(DriversState::Missing(driver)) => {
+            tracing::info!(%driver, "a driver is not loaded");
+            Ok(Some(false))
+        }
+        Err(err) => {
+            tracing::debug!(error = %err, "cannot read the drivers marker");
+            if weka_api::conditions::is_true(s.conditions(), cond::CONTAINER_RESOURCES_WRITTEN) {
+                verify_or_rewrite_resources(s).await?;
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// For the local-status step when `weka local ps` fails (upstream's `reconcileWekaLocalStatus`):
+/// drivers missing in the pod put the container in `WaitForDrivers` and have the loader run
+/// again, whatever the node's annotation says. `Ok` when they are not known to be missing.
+pub async fn reload_drivers_if_missing(s: &mut ContainerState) -> Result<(), StepError> {
+    if drivers_loaded_in_pod(s).await? != Some(false) {
+        return Ok(());
+    }
+    let Some(node) = s.node.clone() else {
+        return Err(StepError::wait("NodeNotFound", "the container's node is not known"));
+    };
+    let node = fresh_node(s, &node.name_any()).await?;
+    let image = driver_image(s);
+    update_status_wait_for_drivers(s).await?;
+    load_drivers(s, &node, &image, true).await
 }
 
 async fn fresh_node(s: &ContainerState, name: &str) -> Result<Node, StepError> {
@@ -305,9 +352,11 @@ mod tests {
 
     #[test]
     fn backends_take_any_loaded_drivers_and_frontends_need_theirs() {
-        let n = node(&[(DRIVERS_LOADED, "img:1:boot-1")]);
+        let n = node(&[(DRIVERS_LOADED, "img:1:boot-2")]);
         assert!(drivers_loaded(&n, "img:2", false));
         assert!(!drivers_loaded(&n, "img:2", true));
+        let before_reboot = node(&[(DRIVERS_LOADED, "img:1:boot-1")]);
+        assert!(!drivers_loaded(&before_reboot, "img:1", false));
         let n = node(&[(DRIVERS_LOADED, "img:2:boot-2")]);
         assert!(drivers_loaded(&n, "img:2", true));
         assert!(!drivers_loaded(&node(&[]), "img:2", false));

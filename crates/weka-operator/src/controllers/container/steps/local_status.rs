@@ -51,10 +51,8 @@ pub fn reconcile_management_ips(s: &mut ContainerState) -> StepFuture<'_> {
 }
 
 /// `ReconcileWekaLocalStatus`: `weka local ps` in the pod → `status.status` (unless a
-/// higher-level status holds) and `status.internalStatus`.
-///
-/// TODO(follow-up, drivers): when `weka local ps` fails, upstream checks the drivers marker
-/// in the pod and re-runs the drivers loader when drivers are missing.
+/// higher-level status holds) and `status.internalStatus`. When `weka local ps` fails, drivers
+/// missing in the pod have the drivers loader run again (`drivers::reload_drivers_if_missing`).
 pub fn reconcile_weka_local_status(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         if let Some(node) = s.node.clone()
@@ -68,6 +66,7 @@ pub fn reconcile_weka_local_status(s: &mut ContainerState) -> StepFuture<'_> {
         let containers = match cli.local_ps().await {
             Ok(containers) => containers,
             Err(err) => {
+                super::drivers::reload_drivers_if_missing(s).await?;
                 return Err(StepError::poll(
                     "WekaNotStarted",
                     format!("weka local ps: {err}"),
@@ -100,8 +99,11 @@ pub fn reconcile_weka_local_status(s: &mut ContainerState) -> StepFuture<'_> {
             );
             s.warn("WekaLocalStatus", &message).await;
         }
-        // TODO(follow-up, drives): upstream keeps `DrivesAdding` while drives remain to add.
-        if s.status_overwritable() {
+        // `DrivesAdding` stays while drives remain to add.
+        let adding_drives = local.run_status == WekaContainerStatus::RUNNING
+            && s.status().status == WekaContainerStatus::DRIVES_ADDING
+            && super::drives::has_drives_to_add(s);
+        if s.status_overwritable() && !adding_drives {
             s.set_status(&local.run_status);
         }
         s.status_mut().internal_status = Some(internal);

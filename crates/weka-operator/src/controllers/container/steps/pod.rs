@@ -108,6 +108,28 @@ fn pick_matching_node(s: &ContainerState) -> Option<Arc<Node>> {
     nodes.into_iter().next()
 }
 
+/// `validateSpec` (ours): before anything acts on the container (drivers, allocation, the
+/// pod), its node must exist and its pod must be buildable; otherwise the flow stops with a
+/// condition and an event that say why, until the spec (or the node) changes.
+pub fn validate_spec(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        if s.node_missing {
+            let node = s.node_affinity().unwrap_or_default().to_string();
+            let message = format!("node {node} does not exist");
+            s.warn("NodeNotFound", &message).await;
+            return Err(StepError::wait("NodeNotFound", message));
+        }
+        let node = s.node.clone();
+        match desired_pod(s, &chosen_image(s), node.as_deref()) {
+            Ok(_) => {
+                clear_build_problems(s);
+                Ok(())
+            }
+            Err(err) => Err(report_build_problem(s, err).await),
+        }
+    })
+}
+
 /// `ensurePod`: creates the pod, named like the container and owned by it.
 pub fn ensure_pod(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {

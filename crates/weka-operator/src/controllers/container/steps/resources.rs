@@ -435,19 +435,23 @@ fn resources_error(err: WekaError) -> StepError {
 /// `checkUnhealyPodResources`: an unhealthy pod's `resources.json` is compared with what it
 /// should hold and rewritten when it differs (the runtime may have lost it).
 pub fn check_unhealthy_pod_resources(s: &mut ContainerState) -> StepFuture<'_> {
-    Box::pin(async move {
-        let expected = expected_allocations(s).await?;
-        match s.cli().with_timeout(VERIFY_TIMEOUT).verify_resources(&expected).await {
-            Ok(()) => Ok(()),
-            Err(err) if err.is_timeout() => {
-                Err(StepError::poll("PodNotReachable", err.to_string(), Duration::from_secs(10)))
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "resources.json of the unhealthy pod is not as expected, rewriting it");
-                write_resources_now(s).await
-            }
+    Box::pin(verify_or_rewrite_resources(s))
+}
+
+/// `resources.json` in the pod is compared with what it should hold and rewritten when it
+/// differs or cannot be read; an unanswered read is a 10 s wait.
+pub async fn verify_or_rewrite_resources(s: &ContainerState) -> Result<(), StepError> {
+    let expected = expected_allocations(s).await?;
+    match s.cli().with_timeout(VERIFY_TIMEOUT).verify_resources(&expected).await {
+        Ok(()) => Ok(()),
+        Err(err) if err.is_timeout() => {
+            Err(StepError::poll("PodNotReachable", err.to_string(), Duration::from_secs(10)))
         }
-    })
+        Err(err) => {
+            tracing::warn!(error = %err, "resources.json is not as expected, rewriting it");
+            write_resources_now(s).await
+        }
+    }
 }
 
 #[cfg(test)]
