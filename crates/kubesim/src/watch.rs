@@ -5,6 +5,8 @@
 //!
 //! Each stream is one task reading the resource's broadcast channel; events are shared
 //! (`Arc`) and their wire encoding is computed once for all watchers of the stored version.
+//! A watch that asks for `Table`s (`kubectl get -w`) gets each object as a one-row Table,
+//! with the column definitions in the first event only, as the apiserver sends them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +27,14 @@ use crate::handlers::read::{Filter, too_large};
 use crate::registry::{Codec, Resource};
 use crate::server::ApiServer;
 use crate::store::{EventKind, StoreError, Subscription, WatchEvent, WatchFrom, encode_event};
+use crate::table::{self, Include, Output};
+
+/// How a Table watch encodes its objects.
+struct TableMode {
+    version: &'static str,
+    include: Include,
+    headers_sent: bool,
+}
 
 /// The annotation on the BOOKMARK that ends the initial events of a streaming list.
 pub const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
@@ -32,6 +42,12 @@ pub const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
 type Chunk = std::result::Result<Bytes, std::io::Error>;
 
 pub fn serve(ctx: &mut Ctx) -> Result<Response> {
+    let table = match table::negotiate(&ctx.headers)? {
+        Output::Table(version) => {
+            Some(TableMode { version, include: table::include(&ctx.query)?, headers_sent: false })
+        }
+        _ => None,
+    };
     let filter = Filter::from_ctx(ctx)?;
     let bookmarks = ctx.query.flag("allowWatchBookmarks");
     let send_initial = ctx.query.non_empty("sendInitialEvents").map(|v| v == "true");
@@ -94,8 +110,10 @@ pub fn serve(ctx: &mut Ctx) -> Result<Response> {
         last_rv: 0,
         sent: 0,
         drop_after,
-        same_form: ctx.resource.codec == Codec::Plain
+        same_form: table.is_none()
+            && ctx.resource.codec == Codec::Plain
             && ctx.resource.api_version() == ctx.resource.storage_api_version,
+        table,
         batch: Vec::new(),
         batch_bytes: 0,
     };
@@ -145,6 +163,7 @@ struct Pump {
     drop_after: Option<usize>,
     /// Whether events go out in their stored form (shared wire encoding).
     same_form: bool,
+    table: Option<TableMode>,
     /// Lines not yet handed to the response body: a watcher that wakes up to several events
     /// sends them as one chunk.
     batch: Vec<Bytes>,
@@ -153,6 +172,10 @@ struct Pump {
 
 /// Events drained per wake-up before they are flushed.
 const MAX_BATCH_EVENTS: usize = 512;
+/// A watcher that sent a batch less than this long ago waits [`COALESCE_WINDOW`] before
+/// draining the next, so that a write burst reaches it in few chunks.
+const COALESCE_WHEN_BUSY: Duration = Duration::from_millis(10);
+const COALESCE_WINDOW: Duration = Duration::from_millis(2);
 /// Bytes buffered before a flush.
 const MAX_BATCH_BYTES: usize = 256 * 1024;
 
@@ -164,7 +187,7 @@ impl Pump {
                 if !self.filter.matches(obj) {
                     continue;
                 }
-                let line = encode_event("ADDED", &conversion::to_served(&self.resource, obj));
+                let line = self.encode("ADDED", obj);
                 self.send(line).await?;
             }
             for event in &backlog {
@@ -197,6 +220,8 @@ impl Pump {
         cut.mark_unchanged();
         let interval = self.api.settings.bookmark_interval;
         let mut ticks = tokio::time::interval_at(Instant::now() + interval, interval);
+        // When the last batch went out; a new event soon after means a stream of writes.
+        let mut busy_since = Instant::now() - COALESCE_WHEN_BUSY;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => return Ok(()),
@@ -208,6 +233,13 @@ impl Pump {
                         Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await?,
                         Err(broadcast::error::RecvError::Closed) => return Ok(()),
                     }
+                    // Under a stream of writes, wait a moment before draining: the events of
+                    // many writes then go out in one chunk (one syscall) instead of one each.
+                    if busy_since.elapsed() < COALESCE_WHEN_BUSY {
+                        tokio::time::sleep(COALESCE_WINDOW).await;
+                    } else {
+                        tokio::task::yield_now().await;
+                    }
                     for _ in 0..MAX_BATCH_EVENTS {
                         match receiver.try_recv() {
                             Ok(event) => self.forward(&event).await?,
@@ -216,6 +248,7 @@ impl Pump {
                         }
                     }
                     self.flush().await?;
+                    busy_since = Instant::now();
                 },
                 _ = ticks.tick(), if self.bookmarks => {
                     // Everything up to the current version is in the channel already (the store
@@ -273,13 +306,32 @@ impl Pump {
         let line = if self.same_form && kind == event.kind {
             event.wire().clone()
         } else {
-            encode_event(kind.as_str(), &conversion::to_served(&self.resource, &event.object))
+            self.encode(kind.as_str(), &event.object)
         };
         self.send(line).await?;
         if self.drop_after.is_some_and(|n| self.sent >= n) {
             return Err(Stop::Cut);
         }
         Ok(())
+    }
+
+    /// One event line with the object (stored form) as this watcher sees it.
+    fn encode(&mut self, kind: &str, stored: &Arc<Value>) -> Bytes {
+        let served = conversion::to_served(&self.resource, stored);
+        let Some(mode) = &mut self.table else { return encode_event(kind, &served) };
+        let rv = served.pointer("/metadata/resourceVersion").cloned().unwrap_or(Value::Null);
+        let mut one = table::table(
+            &self.resource,
+            &[served],
+            json!({"resourceVersion": rv}),
+            mode.version,
+            mode.include,
+        );
+        if mode.headers_sent {
+            one["columnDefinitions"] = Value::Null;
+        }
+        mode.headers_sent = true;
+        encode_event(kind, &one)
     }
 
     async fn bookmark(&mut self, initial_end: bool) -> std::result::Result<(), Stop> {

@@ -235,6 +235,29 @@ async fn built_in_lists_merge_by_key_across_managers() {
         s.message,
         "Apply failed with 1 conflict: conflict with \"hpa\" using apps/v1: .spec.replicas"
     );
+    // The scale subresource's writer owns replicas under the subresource's name.
+    deployments
+        .patch_scale(
+            "web",
+            &PatchParams { field_manager: Some("scaler".into()), ..Default::default() },
+            &Patch::Merge(json!({"spec": {"replicas": 4}})),
+        )
+        .await
+        .unwrap();
+    let s = status(
+        deployments
+            .patch(
+                "web",
+                &PatchParams::apply("team-a"),
+                &Patch::Apply(config(json!([{"name": "app", "image": "app:2"}]), 3)),
+            )
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        s.message,
+        "Apply failed with 1 conflict: conflict with \"scaler\" with subresource \"scale\" using apps/v1: .spec.replicas"
+    );
 }
 
 #[tokio::test]

@@ -312,3 +312,51 @@ async fn crd_tables_evaluate_filters_and_types() {
     assert_eq!(cells[..3], [json!("w"), json!("True"), json!(3)]);
     assert!(cells[3].as_str().unwrap().ends_with('s'));
 }
+
+#[tokio::test]
+async fn kubectl_get_watch_prints_rows_with_the_same_columns() {
+    if !available() {
+        return;
+    }
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    let cm = |name: &str| {
+        serde_json::from_value(json!({"metadata": {"name": name}, "data": {"k": "v"}})).unwrap()
+    };
+    cms.create(&PostParams::default(), &cm("first")).await.unwrap();
+    let dir = sim.kubeconfig_path().parent().unwrap().to_path_buf();
+    let mut child = tokio::process::Command::new("kubectl")
+        .env("KUBECONFIG", sim.kubeconfig_path())
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .args(["get", "configmaps", "-w"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = output.clone();
+    let reader = tokio::spawn(async move {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    eventually("the first row", || async { output.lock().unwrap().contains("first") }).await;
+    cms.create(&PostParams::default(), &cm("second")).await.unwrap();
+    eventually("the watched row", || async { output.lock().unwrap().contains("second") }).await;
+    let text = output.lock().unwrap().clone();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(lines[0], ["NAME", "DATA", "AGE"], "{text}");
+    assert_eq!(lines[1][..2], ["first", "1"], "{text}");
+    let second = lines.iter().find(|l| l[0] == "second").unwrap();
+    assert_eq!(second[1], "1", "watched rows have the same columns: {text}");
+    assert_eq!(lines.iter().filter(|l| l[0] == "NAME").count(), 1, "{text}");
+    child.kill().await.unwrap();
+    reader.abort();
+}

@@ -119,6 +119,31 @@ mod tests {
     }
 
     #[test]
+    fn simulate_takes_several_files_and_passes_flags_after_dashes_to_the_operator() {
+        let cli = parse(&[
+            "simulate",
+            "--apply",
+            "a.yaml",
+            "b.yaml",
+            "--until-ready",
+            "--timeout",
+            "90s",
+            "--",
+            "--log-level=debug",
+        ])
+        .unwrap();
+        let Command::Simulate(sim) = cli.command else { panic!("not simulate") };
+        assert_eq!(sim.apply.len(), 2);
+        assert_eq!(sim.timeout, std::time::Duration::from_secs(90));
+        assert_eq!(sim.operator_args, ["--log-level=debug"]);
+        assert!(parse(&["simulate", "--faults", "meteor"]).is_err());
+        let Command::Bench(bench) = parse(&["bench", "--json"]).unwrap().command else {
+            panic!("not bench")
+        };
+        assert_eq!((bench.nodes, bench.containers), (200, 1000));
+    }
+
+    #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
     }

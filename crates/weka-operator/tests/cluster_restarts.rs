@@ -1,8 +1,8 @@
 //! Restart safety: the operator is killed (dropped mid-reconcile, like a crash) and restarted
 //! at random moments — a seeded RNG, so a failure replays with `CLUSTER_RESTARTS_SEED` —
-//! during bring-up, scaling and teardown of two clusters. Each phase converges to exactly the
-//! containers the templates ask for (no duplicates), the clusters' port ranges never
-//! overlap, and teardown leaves nothing behind.
+//! during bring-up (to Ready), scaling and teardown of two clusters. Each phase converges to
+//! exactly the containers the templates ask for (no duplicates), one WEKA cluster per
+//! WekaCluster, port ranges that never overlap, and teardown leaves nothing behind.
 
 mod cluster_support;
 
@@ -31,7 +31,7 @@ fn expected(cluster: &str, drives: usize, computes: usize) -> BTreeSet<String> {
 
 /// Waits until the WekaContainers are exactly `want` (none leaving).
 async fn converge(env: &Env, what: &str, want: &BTreeSet<String>) {
-    wait_for(what, Duration::from_secs(120), || async {
+    env.wait_within(what, Duration::from_secs(120), || async {
         let names: BTreeSet<String> = env.container_names().await.into_iter().collect();
         (&names == want).then_some(())
     })
@@ -51,6 +51,17 @@ async fn assert_distinct_ranges(env: &Env, names: &[&str]) {
     }
 }
 
+/// Each WekaCluster has exactly one WEKA cluster, named after it (no second `cluster
+/// create` after a crash).
+async fn assert_one_weka_cluster_each(env: &Env, names: &[&str]) {
+    let formed: Vec<String> = env.runtime.with_world(|w| w.clusters().map(|c| c.name.clone()).collect());
+    let mut sorted = formed.clone();
+    sorted.sort();
+    let mut want: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    want.sort();
+    assert_eq!(sorted, want, "WEKA clusters: {formed:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_operator_kills_during_bring_up_scaling_and_teardown_converge() {
     let seed = std::env::var("CLUSTER_RESTARTS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261123);
@@ -66,20 +77,28 @@ async fn random_operator_kills_during_bring_up_scaling_and_teardown_converge() {
     let mut want = expected("red", 5, 5);
     want.extend(expected("blue", 5, 5));
     converge(&env, "both clusters' containers", &want).await;
+    env.kubectl_wait_ready("red", Duration::from_secs(120)).await;
+    env.kubectl_wait_ready("blue", Duration::from_secs(120)).await;
     assert_distinct_ranges(&env, &["red", "blue"]).await;
+    assert_one_weka_cluster_each(&env, &["red", "blue"]).await;
 
-    // Scaling up and down.
-    let grow = json!({"spec": {"dynamicTemplate": {"driveContainers": 7, "computeContainers": 6}}});
+    // Scaling up (new members join the formed cluster) and down (a compute container
+    // leaves through its stop protocol).
+    let grow = json!({"spec": {"dynamicTemplate": {"driveContainers": 6, "computeContainers": 6}}});
     env.patch_cluster("red", grow).await;
     chaos(&mut env, &mut rng, 5, &mut kills).await;
-    let mut grown = expected("red", 7, 6);
+    let mut grown = expected("red", 6, 6);
     grown.extend(expected("blue", 5, 5));
     converge(&env, "red scaled up", &grown).await;
-    let shrink = json!({"spec": {"dynamicTemplate": {"driveContainers": 5, "computeContainers": 5}}});
+    let shrink = json!({"spec": {"dynamicTemplate": {"computeContainers": 5}}});
     env.patch_cluster("red", shrink).await;
     chaos(&mut env, &mut rng, 3, &mut kills).await;
-    converge(&env, "red scaled down", &want).await;
+    let mut shrunk = expected("red", 6, 5);
+    shrunk.extend(expected("blue", 5, 5));
+    converge(&env, "red scaled down", &shrunk).await;
+    env.kubectl_wait_ready("red", Duration::from_secs(120)).await;
     assert_distinct_ranges(&env, &["red", "blue"]).await;
+    assert_one_weka_cluster_each(&env, &["red", "blue"]).await;
 
     // Teardown.
     env.delete_cluster("red").await;

@@ -8,6 +8,7 @@ mod cluster_support;
 use std::time::Duration;
 
 use cluster_support::*;
+use kube::ResourceExt;
 use kube::api::PostParams;
 use serde_json::json;
 use weka_api::WekaClient;
@@ -71,23 +72,25 @@ async fn a_deleted_cluster_pauses_its_containers_during_the_graceful_period() {
     let cluster = env.wait_condition("careful", cond::READY, "False", Some("Deleting")).await;
     assert_eq!(status_of(&cluster), "GracePeriod");
     env.wait_for("every container paused", || async {
-        let list = env.containers().list(&Default::default()).await.ok()?;
-        let all = list.items.len() == 10
-            && list.items.iter().all(|c| c.spec.state == Some(ContainerState::Paused));
+        let list = env.owned_containers(&cluster).await;
+        let all = list.len() == 10
+            && list.iter().all(|c| c.spec.state == Some(ContainerState::Paused));
         all.then_some(())
     })
     .await;
-    env.wait_for("every pod stopped", || async {
+    env.wait_within("every pod of the cluster stopped", Duration::from_secs(120), || async {
         let pods = env.pods().list(&Default::default()).await.ok()?;
-        pods.items.is_empty().then_some(())
+        let names = env.container_names().await;
+        pods.items.iter().all(|p| !names.contains(&p.name_any())).then_some(())
     })
     .await;
+    assert_eq!(env.container_names().await.len(), 10, "nothing destroyed during the period");
 
     // Cancelling the deletion brings them back.
     env.patch_cluster("careful", json!({"spec": {"overrides": {"cancelDeletion": true}}})).await;
     env.wait_for("every container active again", || async {
-        let list = env.containers().list(&Default::default()).await.ok()?;
-        list.items.iter().all(|c| c.spec.state == Some(ContainerState::Active)).then_some(())
+        let list = env.owned_containers(&cluster).await;
+        list.iter().all(|c| c.spec.state == Some(ContainerState::Active)).then_some(())
     })
     .await;
     env.finish();

@@ -55,3 +55,53 @@ async fn drives_are_added_to_the_weka_cluster_once_it_exists() {
     }
     env.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_drive_is_removed_from_weka_and_replaced_in_the_allocation() {
+    let mut env = Env::started(1).await;
+    let cluster = create_cluster(&env, "cluster-a", BASE_PORT).await;
+    let offered = offer_drives(&env, "node-1", 4).await;
+    create_owned(&env, &cluster, "drive-a", owned_spec("drive", "drive0", "node-1", json!({"numDrives": 2}))).await;
+    wait_long(&env, "drive-a", "Running", |c| status_of(c) == "Running").await;
+    wait_long(&env, "drive-a", "management IPs", |c| c.status.as_ref().is_some_and(|s| s.management_ips.is_some())).await;
+    let guid = form_cluster(&env, &["drive-a"]).await;
+    let joined = wait_long(&env, "drive-a", "drives added", |c| {
+        c.status.as_ref().and_then(|s| s.added_drives.as_ref()).is_some_and(|d| d.len() == 2)
+    })
+    .await;
+    let before = allocations(&joined).drives.unwrap();
+    let blocked = before[0].clone();
+
+    // The drive is blocked on the node (as the block-drives operation does); the operator
+    // restarts, which also lets the throttled drive checks run at once.
+    let body = json!({"metadata": {"annotations": {
+        weka_api::constants::annotations::BLOCKED_DRIVES: serde_json::to_string(&[&blocked]).unwrap(),
+    }}});
+    env.nodes().patch("node-1", &Default::default(), &kube::api::Patch::Merge(&body)).await.unwrap();
+    env.kill_operator();
+    env.start_operator().await;
+
+    let replaced = wait_long(&env, "drive-a", "blocked drive replaced", |c| {
+        let drives = allocations(c).drives.unwrap_or_default();
+        drives.len() == 2 && !drives.contains(&blocked)
+    })
+    .await;
+    let now = allocations(&replaced).drives.unwrap();
+    assert!(now.contains(&before[1]), "the healthy drive stays: {now:?}");
+    assert!(now.iter().all(|d| offered.contains(d)));
+    wait_for("blocked drive gone from WEKA", LONG, || async {
+        let gone = env.runtime.with_world(|w| {
+            !w.cluster(&guid).expect("cluster").drives.values().any(|d| d.serial.trim() == blocked)
+        });
+        gone.then_some(())
+    })
+    .await;
+    assert!(!env.events("drive-a", "DriveRemoved").await.is_empty());
+    // The node's claims follow: the blocked drive is free, the replacement claimed.
+    let claims = drive_claims(&node(&env, "node-1").await);
+    assert!(!claims.contains_key(&blocked), "{claims:?}");
+    for d in &now {
+        assert_eq!(claims.get(d).map(String::as_str), Some(format!("cluster-a:{NS}:drive-a").as_str()));
+    }
+    env.finish();
+}

@@ -133,8 +133,13 @@ pub fn track_update(scope: Scope, live: Option<&Value>, new: &mut Value, manager
     let live_managed =
         live.map(|l| Managed::decode(l.pointer("/metadata/managedFields")).unwrap_or_default());
     let mut managed = match (&sent, scope.subresource.is_empty()) {
-        // An empty list resets ownership.
-        (Some(Value::Array(list)), true) if list.is_empty() => Managed::default(),
+        // An empty list (or a single empty entry) resets ownership.
+        (Some(Value::Array(list)), true)
+            if list.is_empty()
+                || (list.len() == 1 && list[0] == Value::Object(Default::default())) =>
+        {
+            Managed::default()
+        }
         (Some(list), true) => match Managed::decode(Some(list)) {
             Ok(m) if !m.entries.is_empty() => m,
             _ => live_managed.clone().unwrap_or_default(),

@@ -155,3 +155,14 @@ fn apply_configurations_are_checked() {
     let err = apply(scope(), None, &managed, "m", false).unwrap_err();
     assert_eq!(err.to_string(), "metadata.managedFields must be nil");
 }
+
+#[test]
+fn an_empty_managed_fields_list_resets_ownership() {
+    let mut first = deployment(1, "a");
+    track_update(scope(), None, &mut first, "creator");
+    assert!(first["metadata"]["managedFields"].is_array());
+    let mut reset = first.clone();
+    reset["metadata"]["managedFields"] = json!([]);
+    track_update(scope(), Some(&first), &mut reset, "cleaner");
+    assert!(reset["metadata"].get("managedFields").is_none());
+}

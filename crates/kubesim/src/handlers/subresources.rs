@@ -176,6 +176,16 @@ fn scale(ctx: &mut Ctx, paths: &ScalePaths) -> Result<Response> {
     if let Some(rv) = wanted.pointer("/metadata/resourceVersion") {
         object::metadata_mut(&mut updated).insert("resourceVersion".into(), rv.clone());
     }
+    // The scale subresource's writer owns the replicas, recorded with subresource "scale".
+    let manager = super::write::field_manager(ctx)?;
+    let api_version = ctx.resource.api_version();
+    let scope = crate::apply::Scope {
+        shape: crate::openapi::shape::Shape::of_resource(&ctx.resource),
+        api_version: &api_version,
+        subresource: "scale",
+        reset: crate::apply::Reset::Nothing,
+    };
+    crate::apply::track_update(scope, Some(&old), &mut updated, &manager);
     let stored = ctx
         .api
         .store

@@ -59,6 +59,28 @@ pub(crate) fn field_manager(ctx: &Ctx) -> Result<String> {
     Ok(apply::managed_fields::manager_from_user_agent(agent.unwrap_or("")))
 }
 
+/// Records the write in `obj`'s managedFields (`obj` in stored form; ownership is tracked on
+/// the served form, which differs for events.k8s.io Events).
+pub(super) fn track(
+    resource: &Resource,
+    scope: Scope,
+    live_served: Option<&Value>,
+    obj: &mut Value,
+    manager: &str,
+) {
+    if resource.codec == crate::registry::Codec::Plain {
+        apply::track_update(scope, live_served, obj, manager);
+        return;
+    }
+    let mut served = (*crate::conversion::to_served(resource, &Arc::new(obj.clone()))).clone();
+    apply::track_update(scope, live_served, &mut served, manager);
+    let meta = object::metadata_mut(obj);
+    match served.pointer("/metadata/managedFields") {
+        Some(list) => meta.insert("managedFields".into(), list.clone()),
+        None => meta.remove("managedFields"),
+    };
+}
+
 pub(super) fn write_options(ctx: &Ctx, dry_run: bool) -> WriteOptions {
     WriteOptions { dry_run, generation: ctx.resource.generation }
 }
@@ -129,7 +151,13 @@ pub fn create(ctx: &mut Ctx) -> Result<Response> {
     let admitted = admit(&ctx.resource, obj, None, validation, false)?;
     let mut obj = admitted.object;
     let api_version = ctx.resource.api_version();
-    apply::track_update(scope(&ctx.resource, &api_version, Target::Main), None, &mut obj, &manager);
+    track(
+        &ctx.resource,
+        scope(&ctx.resource, &api_version, Target::Main),
+        None,
+        &mut obj,
+        &manager,
+    );
     status_on_create(&ctx.resource, &mut obj);
     hooks::before_create(&ctx.resource, &mut obj);
     let stored = ctx
@@ -205,7 +233,8 @@ pub fn update_target(ctx: &mut Ctx, target: Target) -> Result<Response> {
         admit(&ctx.resource, obj, Some(&old_served), validation, target == Target::Status)?;
     let mut obj = admitted.object;
     let api_version = ctx.resource.api_version();
-    apply::track_update(
+    track(
+        &ctx.resource,
         scope(&ctx.resource, &api_version, target),
         Some(&old_served),
         &mut obj,
@@ -270,7 +299,7 @@ pub fn patch_target(ctx: &mut Ctx, target: Target) -> Result<Response> {
         let admitted =
             admit(&ctx.resource, doc, Some(&old_served), validation, target == Target::Status)?;
         let mut obj = admitted.object;
-        apply::track_update(scope, Some(&old_served), &mut obj, &manager);
+        track(&resource, scope, Some(&old_served), &mut obj, &manager);
         match store_update(ctx, obj, dry_run) {
             Ok(stored) => {
                 ctx.warnings.extend(admitted.warnings);
@@ -308,7 +337,7 @@ pub(crate) fn create_internal(
     let mut obj = admitted.object;
     let api_version = resource.api_version();
     let manager = if resource.plural == "nodes" { "kubelet" } else { "kube-apiserver" };
-    apply::track_update(scope(resource, &api_version, Target::Main), None, &mut obj, manager);
+    track(resource, scope(resource, &api_version, Target::Main), None, &mut obj, manager);
     status_on_create(resource, &mut obj);
     hooks::before_create(resource, &mut obj);
     let stored = api

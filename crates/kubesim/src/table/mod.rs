@@ -1,12 +1,14 @@
 //! Server-side printing: `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` (and v1beta1)
 //! answers a `Table` with kubectl's columns — built-in kinds with upstream's printers
-//! ([`builtin`], [`workloads`]), custom resources with their `additionalPrinterColumns`
-//! ([`crd`]) — and rows carrying the object as `includeObject` asks (None, Metadata by
-//! default, Object). `as=PartialObjectMetadata[List]` answers metadata only.
+//! ([`builtin`], [`events`], [`cluster`], [`workloads`]), custom resources with their
+//! `additionalPrinterColumns` ([`crd`]) — and rows carrying the object as `includeObject` asks
+//! (None, Metadata by default, Object). `as=PartialObjectMetadata[List]` answers metadata only.
 
 pub mod builtin;
+pub mod cluster;
 pub mod columns;
 pub mod crd;
+pub mod events;
 pub mod jsonpath;
 pub mod workloads;
 
@@ -47,12 +49,12 @@ fn meta_version(version: &str) -> Option<&'static str> {
     }
 }
 
-/// Picks the first acceptable media type of `Accept`, as the apiserver negotiates.
+/// Picks the first acceptable media type of `Accept`, as the apiserver negotiates. Media
+/// types kubesim does not produce (protobuf) are passed over; a client that asks only for
+/// transformations kubesim lacks (another Table version) gets 406, any other gets objects.
 pub fn negotiate(headers: &HeaderMap) -> Result<Output> {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if accept.trim().is_empty() {
-        return Ok(Output::Objects);
-    }
+    let mut asked_transform = false;
     for media in accept.split(',') {
         let mut parts = media.split(';').map(str::trim);
         let kind = parts.next().unwrap_or("").to_ascii_lowercase();
@@ -65,6 +67,7 @@ pub fn negotiate(headers: &HeaderMap) -> Result<Output> {
             continue;
         }
         let Some(as_kind) = param("as") else { return Ok(Output::Objects) };
+        asked_transform = true;
         if param("g") != Some("meta.k8s.io") {
             continue;
         }
@@ -76,6 +79,9 @@ pub fn negotiate(headers: &HeaderMap) -> Result<Output> {
             }
             _ => continue,
         }
+    }
+    if !asked_transform {
+        return Ok(Output::Objects);
     }
     Err(Error::NotAcceptable(
         "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf"
@@ -178,6 +184,10 @@ mod tests {
             Output::Metadata("v1")
         );
         assert_eq!(accept("application/json;as=Table;v=v2;g=meta.k8s.io").unwrap_err().code(), 406);
+        assert_eq!(
+            accept("application/vnd.kubernetes.protobuf;stream=watch").unwrap(),
+            Output::Objects
+        );
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub const OPERATOR_NS: &str = "weka-operator-system";
 pub const VERSION: &str = "4.4.5.118-k8s.4";
 pub const IMAGE: &str = "quay.io/weka.io/weka-in-container:4.4.5.118-k8s.4";
 pub const NEW_IMAGE: &str = "quay.io/weka.io/weka-in-container:4.4.6.100-k8s.1";
+/// The drive-signing tool's image repository (`SIGN_DRIVES_IMAGE`).
+pub const SIGN_DRIVES_REPOSITORY: &str = "quay.io/weka.io/weka-sign-drives";
 /// The operator's requests carry this agent, so the log tells them from the tests' own.
 pub const OPERATOR_AGENT: &str = "weka-operator-under-test";
 /// The label the test clusters select their nodes by.
@@ -133,6 +135,8 @@ impl Env {
         let world_config = WorldConfig { latencies: Latencies::zero(), ..WorldConfig::default() };
         let world = world_on(&node_sim.clock, world_config);
         let runtime = register(&node_sim.behaviours, world, RuntimeConfig::default());
+        // The drive-signing tool's image runs wekasim's one-off operations too.
+        runtime.install(&node_sim.behaviours, SIGN_DRIVES_REPOSITORY);
         let config = KubesimConfig {
             nodes: 1,
             node_sim,
@@ -238,8 +242,8 @@ impl Env {
         ]
         .map(String::from)
         .to_vec();
-        // Drive re-signing (removed drive containers) runs in the WEKA image under wekasim.
-        args.push(format!("--sign-drives-image={IMAGE}"));
+        // Removed drive containers' drives are re-signed by the drive-signing tool.
+        args.push(format!("--sign-drives-image={SIGN_DRIVES_REPOSITORY}:1.0.0"));
         args.extend(self.args.iter().cloned());
         Config::try_parse_from(args).expect("test configuration parses")
     }
@@ -377,22 +381,45 @@ impl Env {
         list
     }
 
-    /// Names of the WekaContainers of any cluster (the container controller's node helpers,
-    /// such as drivers loaders, are not a cluster's).
+    /// Names of the WekaContainers of any cluster (not the container controller's node
+    /// helpers, see [`is_helper`]).
     pub async fn container_names(&self) -> Vec<String> {
         let list = self.containers().list(&ListParams::default()).await.expect("list");
-        let of_a_cluster = |c: &&WekaContainer| c.labels().contains_key(weka_api::constants::labels::CLUSTER_NAME);
-        let mut names: Vec<String> = list.items.iter().filter(of_a_cluster).map(|c| c.name_any()).collect();
+        let mut names: Vec<String> =
+            list.items.iter().filter(|c| !is_helper(c)).map(|c| c.name_any()).collect();
         names.sort();
         names
     }
 
+    /// Polls `check` until it gives `Some`; on timeout the panic shows the containers and
+    /// pods.
     pub async fn wait_for<T, F, Fut>(&self, what: &str, check: F) -> T
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Option<T>>,
     {
-        wait_for(what, TIMEOUT, check).await
+        self.wait_within(what, TIMEOUT, check).await
+    }
+
+    pub async fn wait_within<T, F, Fut>(&self, what: &str, within: Duration, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(value) = check().await {
+                return value;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out after {within:?} waiting for: {what}\ncontainers:\n{}\npods:\n{}",
+                    self.describe_containers().await,
+                    self.describe_pods().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Runs kubectl against kubesim (in a blocking thread, so the server keeps serving).
@@ -504,13 +531,10 @@ impl Env {
     /// other one-off operations, owned by no cluster — keep their own lifetime.)
     pub async fn assert_nothing_left(&self) {
         let list = self.containers().list(&ListParams::default()).await.expect("list");
-        let helper = |c: &WekaContainer| {
-            use weka_api::wekacontainer::ContainerMode::*;
-            matches!(c.spec.mode, DriversLoader | AdhocOp | AdhocOpWithContainer | Discovery)
-        };
         let helpers: Vec<String> =
-            list.items.iter().filter(|c| helper(c)).map(|c| c.name_any()).collect();
-        let left: Vec<String> = list.items.iter().filter(|c| !helper(c)).map(|c| c.name_any()).collect();
+            list.items.iter().filter(|c| is_helper(c)).map(|c| c.name_any()).collect();
+        let left: Vec<String> =
+            list.items.iter().filter(|c| !is_helper(c)).map(|c| c.name_any()).collect();
         assert_eq!(left, Vec::<String>::new(), "WekaContainers left");
         let pods = self.pods().list(&ListParams::default()).await.expect("pods");
         let pods: Vec<String> =
@@ -610,6 +634,13 @@ pub async fn install_crds(client: &Client) {
             .then_some(())
     })
     .await;
+}
+
+/// The container controller's node helpers (drivers loaders, one-off operations): no
+/// cluster's members, though they carry the labels of the container that needed them.
+pub fn is_helper(c: &WekaContainer) -> bool {
+    use weka_api::wekacontainer::ContainerMode::*;
+    matches!(c.spec.mode, DriversLoader | DriversBuilder | AdhocOp | AdhocOpWithContainer | Discovery)
 }
 
 pub fn condition<'c>(c: &'c WekaCluster, type_: &str) -> Option<&'c Condition> {

@@ -203,7 +203,8 @@ impl Env {
         let api = Api::<weka_api::WekaCluster>::namespaced(self.client.clone(), NS);
         api.create(&PostParams::default(), &cluster).await.expect("WekaCluster created");
         // The port range the cluster controller would have reserved for its containers.
-        let ports = json!({"status": {"status": "Init", "ports": {"basePort": 15000, "portRange": 500}}});
+        let ports =
+            json!({"status": {"status": "Init", "ports": {"basePort": 15000, "portRange": 500}}});
         api.patch_status(name, &PatchParams::default(), &Patch::Merge(&ports))
             .await
             .expect("WekaCluster ports recorded")
@@ -450,6 +451,23 @@ impl Env {
             .filter(|r| !matches!(r.verb.as_str(), "get" | "list" | "watch" | ""))
             .filter(|r| r.subresource.as_deref() != Some("exec"))
             .collect()
+    }
+
+    /// Waits until the operator has written nothing for `quiet` (everything converged),
+    /// failing after `within`.
+    pub async fn wait_quiet(&self, quiet: Duration, within: Duration) {
+        let deadline = Instant::now() + within;
+        let mut count = self.operator_writes().len();
+        let mut since = Instant::now();
+        while since.elapsed() < quiet {
+            assert!(Instant::now() < deadline, "the operator kept writing for {within:?}");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let now = self.operator_writes().len();
+            if now != count {
+                count = now;
+                since = Instant::now();
+            }
+        }
     }
 
     /// Commands the operator ran in the pod `pod` (argv of each exec).

@@ -87,7 +87,7 @@ impl Report {
             "weka-operator bench: {} nodes, {} WekaContainers in {} WekaClusters, latency {}\n",
             self.nodes, self.containers, self.clusters, self.latency
         );
-        let _ = writeln!(t, "{:<56} {:>14}  {:<22} {}", "", "measured", "target", "");
+        let _ = writeln!(t, "{:<56} {:>14}  target", "", "measured");
         let mut row = |name: &str, value: String, target: String, ok: Option<bool>| {
             let _ = writeln!(t, "{name:<56} {value:>14}  {target:<22} {}", verdict(ok));
         };

@@ -89,7 +89,6 @@ async fn simulate(args: SimulateArgs) -> Result<(), SimulateError> {
         env.kubesim.base_url(),
         run_dir.kubeconfig.display()
     ));
-    args.faults.install(env.kubesim.faults());
     prepare(&env, &manifests).await?;
     let mut operator = OperatorProcess::spawn(&OperatorOptions {
         kubeconfig: &run_dir.kubeconfig,
@@ -109,6 +108,8 @@ async fn simulate(args: SimulateArgs) -> Result<(), SimulateError> {
         ));
     }
 
+    // After simulate's own requests: the faults are the operator's (and the kubelets') to face.
+    args.faults.install(env.kubesim.faults());
     let header = Header {
         title: format!("weka-operator simulate: {}", manifests::describe(&args.apply)),
         nodes: node_count,

@@ -3,6 +3,8 @@
 //! downloadable from there (upstream `UploadBuiltDrivers`, `uploadedDriversPeriodicCheck`,
 //! `updateDriversBuilderStatus`). The commands run in the dist container's pod.
 
+use std::time::Duration;
+
 use kube::Api;
 use kube::runtime::events::EventType;
 use weka_api::WekaContainer;
@@ -13,16 +15,28 @@ use crate::engine::{StepError, StepFuture};
 use crate::weka::dist::DriversBuildResult;
 use crate::weka::{ExecTarget, WekaCli, WekaError};
 
-/// The dist container named by `spec.uploadResultsTo` (same namespace), and its CLI.
-async fn target_cli(s: &ContainerState) -> Result<WekaCli, StepError> {
-    let target =
-        s.spec().upload_results_to.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
-            StepError::failed("UploadResultsToNotSet", "uploadResultsTo is not set")
-        })?;
+/// The dist container named by `spec.uploadResultsTo` (same namespace), and its CLI. Without
+/// one the builder's spec is incomplete (a Warning and a wait for the spec to change); a
+/// target that does not exist yet is waited for.
+async fn target_cli(s: &mut ContainerState) -> Result<WekaCli, StepError> {
+    let Some(target) = s.spec().upload_results_to.clone().filter(|t| !t.is_empty()) else {
+        let message = "spec.uploadResultsTo is not set: the built drivers have nowhere to go";
+        s.warn("UploadResultsToNotSet", message).await;
+        s.needs_spec_change = true;
+        return Err(StepError::wait("UploadResultsToNotSet", message));
+    };
     let api: Api<WekaContainer> = Api::namespaced(s.ctx.client.clone(), s.namespace());
-    api.get(&target)
+    let found = api
+        .get_opt(&target)
         .await
-        .map_err(|e| api_error("DistContainerNotFound", "read the target dist container", e))?;
+        .map_err(|e| api_error("DistContainerReadFailed", "read the target dist container", e))?;
+    if found.is_none() {
+        return Err(StepError::poll(
+            "DistContainerNotFound",
+            format!("the target dist container {target} does not exist"),
+            Duration::from_secs(30),
+        ));
+    }
     Ok(s.cli().for_target(ExecTarget::weka(s.namespace(), target)))
 }
 
@@ -40,7 +54,7 @@ fn builder_port(s: &ContainerState) -> Option<u16> {
 
 /// `UploadBuiltDrivers`: the dist container downloads what the builder built from the
 /// builder's pod.
-pub async fn upload_built_drivers(s: &ContainerState, result: &str) -> Result<(), StepError> {
+pub async fn upload_built_drivers(s: &mut ContainerState, result: &str) -> Result<(), StepError> {
     let cli = target_cli(s).await?;
     let ip =
         s.pod.as_ref().and_then(|p| p.status.as_ref()?.pod_ip.clone()).filter(|ip| !ip.is_empty());
