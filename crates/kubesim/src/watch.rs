@@ -172,10 +172,6 @@ struct Pump {
 
 /// Events drained per wake-up before they are flushed.
 const MAX_BATCH_EVENTS: usize = 512;
-/// A watcher that sent a batch less than this long ago waits [`COALESCE_WINDOW`] before
-/// draining the next, so that a write burst reaches it in few chunks.
-const COALESCE_WHEN_BUSY: Duration = Duration::from_millis(10);
-const COALESCE_WINDOW: Duration = Duration::from_millis(2);
 /// Bytes buffered before a flush.
 const MAX_BATCH_BYTES: usize = 256 * 1024;
 
@@ -220,8 +216,6 @@ impl Pump {
         cut.mark_unchanged();
         let interval = self.api.settings.bookmark_interval;
         let mut ticks = tokio::time::interval_at(Instant::now() + interval, interval);
-        // When the last batch went out; a new event soon after means a stream of writes.
-        let mut busy_since = Instant::now() - COALESCE_WHEN_BUSY;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => return Ok(()),
@@ -233,13 +227,6 @@ impl Pump {
                         Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await?,
                         Err(broadcast::error::RecvError::Closed) => return Ok(()),
                     }
-                    // Under a stream of writes, wait a moment before draining: the events of
-                    // many writes then go out in one chunk (one syscall) instead of one each.
-                    if busy_since.elapsed() < COALESCE_WHEN_BUSY {
-                        tokio::time::sleep(COALESCE_WINDOW).await;
-                    } else {
-                        tokio::task::yield_now().await;
-                    }
                     for _ in 0..MAX_BATCH_EVENTS {
                         match receiver.try_recv() {
                             Ok(event) => self.forward(&event).await?,
@@ -248,7 +235,6 @@ impl Pump {
                         }
                     }
                     self.flush().await?;
-                    busy_since = Instant::now();
                 },
                 _ = ticks.tick(), if self.bookmarks => {
                     // Everything up to the current version is in the channel already (the store

@@ -17,9 +17,18 @@ async fn a_drive_container_gets_ports_and_drives_claimed_on_its_node_and_runs() 
     let env = Env::started(2).await;
     let cluster = create_cluster(&env, "cluster-a", BASE_PORT).await;
     let offered = offer_drives(&env, "node-1", 4).await;
-    create_owned(&env, &cluster, "drive-a", owned_spec("drive", "drive0", "node-1", json!({"numDrives": 2}))).await;
+    create_owned(
+        &env,
+        &cluster,
+        "drive-a",
+        owned_spec("drive", "drive0", "node-1", json!({"numDrives": 2})),
+    )
+    .await;
 
-    let c = wait_long(&env, "drive-a", "resources allocated", |c| condition(c, cond::CONTAINER_RESOURCES_ALLOCATED).is_some_and(|x| x.status == "True")).await;
+    let c = wait_long(&env, "drive-a", "resources allocated", |c| {
+        condition(c, cond::CONTAINER_RESOURCES_ALLOCATED).is_some_and(|x| x.status == "True")
+    })
+    .await;
     let a = allocations(&c);
     let drives = a.drives.clone().expect("drives allocated");
     assert_eq!(drives.len(), 2);
@@ -42,7 +51,10 @@ async fn a_drive_container_gets_ports_and_drives_claimed_on_its_node_and_runs() 
     assert!(!env.wait_event("drive-a", "ResourcesAllocated").await.is_empty());
 
     // resources.json written, drivers loaded by a loader (then deleted), WEKA runs.
-    wait_long(&env, "drive-a", "resources written", |c| condition(c, cond::CONTAINER_RESOURCES_WRITTEN).is_some_and(|x| x.status == "True")).await;
+    wait_long(&env, "drive-a", "resources written", |c| {
+        condition(c, cond::CONTAINER_RESOURCES_WRITTEN).is_some_and(|x| x.status == "True")
+    })
+    .await;
     let running = wait_long(&env, "drive-a", "Running", |c| status_of(c) == "Running").await;
     assert_eq!(running.status.unwrap().management_ips.map(|m| m.len()), Some(1));
     let n = node(&env, "node-1").await;
@@ -62,7 +74,13 @@ async fn no_port_or_drive_is_claimed_twice_by_containers_allocating_at_once_acro
     let mut names = Vec::new();
     for i in 0..3 {
         let name = format!("compute-{i}");
-        create_owned(&env, &cluster, &name, owned_spec("compute", &format!("compute{i}"), "node-1", json!({}))).await;
+        create_owned(
+            &env,
+            &cluster,
+            &name,
+            owned_spec("compute", &format!("compute{i}"), "node-1", json!({})),
+        )
+        .await;
         names.push(name);
     }
     for i in 0..2 {
@@ -83,7 +101,13 @@ async fn no_port_or_drive_is_claimed_twice_by_containers_allocating_at_once_acro
     }
     let mut all = Vec::new();
     for name in &names {
-        all.push(wait_long(&env, name, "resources allocated", |c| condition(c, cond::CONTAINER_RESOURCES_ALLOCATED).is_some_and(|x| x.status == "True")).await);
+        all.push(
+            wait_long(&env, name, "resources allocated", |c| {
+                condition(c, cond::CONTAINER_RESOURCES_ALLOCATED)
+                    .is_some_and(|x| x.status == "True")
+            })
+            .await,
+        );
     }
     let mut blocks: Vec<(i64, i64, String)> = Vec::new();
     let mut drives = BTreeSet::new();
@@ -132,14 +156,24 @@ async fn a_container_without_an_owner_cluster_says_why_it_gets_no_ports() {
 async fn drivers_recorded_before_a_reboot_are_loaded_again() {
     let env = Env::started(1).await;
     let cluster = create_cluster(&env, "cluster-a", BASE_PORT).await;
-    create_owned(&env, &cluster, "compute-a", owned_spec("compute", "compute0", "node-1", json!({}))).await;
+    create_owned(
+        &env,
+        &cluster,
+        "compute-a",
+        owned_spec("compute", "compute0", "node-1", json!({})),
+    )
+    .await;
     wait_long(&env, "compute-a", "Running", |c| status_of(c) == "Running").await;
-    let before = annotation(&node(&env, "node-1").await, annotations::DRIVERS_LOADED).expect("drivers loaded");
+    let before = annotation(&node(&env, "node-1").await, annotations::DRIVERS_LOADED)
+        .expect("drivers loaded");
 
     // The node comes back with a new boot ID and without WEKA's drivers.
     env.runtime.set_drivers_loaded("node-1", false);
     let body = json!({"status": {"nodeInfo": {"bootID": "rebooted-boot-id"}}});
-    env.nodes().patch_status("node-1", &Default::default(), &kube::api::Patch::Merge(&body)).await.unwrap();
+    env.nodes()
+        .patch_status("node-1", &Default::default(), &kube::api::Patch::Merge(&body))
+        .await
+        .unwrap();
 
     wait_for("drivers loaded on the new boot", LONG, || async {
         let marker = annotation(&node(&env, "node-1").await, annotations::DRIVERS_LOADED)?;

@@ -26,7 +26,10 @@ async fn a_discovery_container_records_its_node_and_goes_away() {
     assert_eq!(discovery["schema"], json!(3));
     assert_eq!(discovery["num_cpus"], json!(16));
 
-    wait_for("discovery container gone", LONG, || async { env.get("weka-dsc-node-1").await.is_none().then_some(()) }).await;
+    wait_for("discovery container gone", LONG, || async {
+        env.get("weka-dsc-node-1").await.is_none().then_some(())
+    })
+    .await;
     env.wait_no_pod("weka-dsc-node-1").await;
     env.finish();
 }
@@ -38,11 +41,14 @@ async fn a_discover_drives_operation_completes_and_records_the_nodes_drives() {
     env.create("discover-a", spec("adhoc-op", extra)).await;
 
     let done = wait_long(&env, "discover-a", "Completed", |c| status_of(c) == "Completed").await;
-    let result: Value = serde_json::from_str(done.status.unwrap().result.as_deref().unwrap()).unwrap();
+    let result: Value =
+        serde_json::from_str(done.status.unwrap().result.as_deref().unwrap()).unwrap();
     assert_eq!(result["drives"].as_array().map(Vec::len), Some(8));
-    let drives = annotation(&node(&env, "node-1").await, annotations::WEKA_DRIVES).expect("weka-drives");
+    let drives =
+        annotation(&node(&env, "node-1").await, annotations::WEKA_DRIVES).expect("weka-drives");
     let drives: Vec<String> = serde_json::from_str(&drives).unwrap();
-    let expected: Vec<String> = env.runtime.node_disks("node-1").into_iter().map(|d| d.serial).collect();
+    let expected: Vec<String> =
+        env.runtime.node_disks("node-1").into_iter().map(|d| d.serial).collect();
     assert_eq!(drives.len(), expected.len());
     assert!(expected.iter().all(|d| drives.contains(d)));
     // The finished operation's pod is removed; the container stays with its result.

@@ -554,7 +554,8 @@ impl Env {
     /// Waits until the WekaCluster is gone.
     pub async fn wait_cluster_gone(&self, name: &str, within: Duration) {
         let what = format!("WekaCluster {name} is gone");
-        wait_for(&what, within, || async { self.cluster(name).await.is_none().then_some(()) }).await;
+        self.wait_within(&what, within, || async { self.cluster(name).await.is_none().then_some(()) })
+            .await;
     }
 
     /// The operator's requests, oldest first.

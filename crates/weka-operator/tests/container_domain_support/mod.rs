@@ -38,8 +38,11 @@ pub async fn create_cluster(env: &Env, name: &str, base: i64) -> WekaCluster {
     }))
     .expect("a WekaCluster");
     api.create(&PostParams::default(), &cluster).await.expect("WekaCluster created");
-    let status = json!({"status": {"status": "Init", "ports": {"basePort": base, "portRange": PORT_RANGE}}});
-    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await.expect("cluster ports set")
+    let status =
+        json!({"status": {"status": "Init", "ports": {"basePort": base, "portRange": PORT_RANGE}}});
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .expect("cluster ports set")
 }
 
 /// `spec` of a container owned (controller reference) by `cluster`, `extra` merged over the
@@ -53,7 +56,12 @@ pub fn owned_spec(mode: &str, name: &str, node: &str, extra: Value) -> Value {
 }
 
 /// Creates a WekaContainer `name` owned by `cluster`.
-pub async fn create_owned(env: &Env, cluster: &WekaCluster, name: &str, spec: Value) -> WekaContainer {
+pub async fn create_owned(
+    env: &Env,
+    cluster: &WekaCluster,
+    name: &str,
+    spec: Value,
+) -> WekaContainer {
     let object: WekaContainer = serde_json::from_value(json!({
         "apiVersion": "weka.weka.io/v1alpha1",
         "kind": "WekaContainer",
@@ -79,16 +87,23 @@ pub async fn create_owned(env: &Env, cluster: &WekaCluster, name: &str, spec: Va
 /// Signs the first `count` disks of `node` for WEKA, as the sign-drives operation leaves them:
 /// `weka.io/weka-drives` and the `weka.io/drives` capacity. Returns their serials.
 pub async fn offer_drives(env: &Env, node: &str, count: usize) -> Vec<String> {
-    let serials: Vec<String> = env.runtime.node_disks(node).into_iter().take(count).map(|d| d.serial).collect();
+    let serials: Vec<String> =
+        env.runtime.node_disks(node).into_iter().take(count).map(|d| d.serial).collect();
     let body = json!({"metadata": {"annotations": {
         annotations::WEKA_DRIVES: serde_json::to_string(&serials).unwrap(),
     }}});
-    env.nodes().patch(node, &PatchParams::default(), &Patch::Merge(&body)).await.expect("drives annotated");
+    env.nodes()
+        .patch(node, &PatchParams::default(), &Patch::Merge(&body))
+        .await
+        .expect("drives annotated");
     let capacity = json!({"status": {
         "capacity": {"weka.io/drives": count.to_string()},
         "allocatable": {"weka.io/drives": count.to_string()},
     }});
-    env.nodes().patch_status(node, &PatchParams::default(), &Patch::Merge(&capacity)).await.expect("drive capacity set");
+    env.nodes()
+        .patch_status(node, &PatchParams::default(), &Patch::Merge(&capacity))
+        .await
+        .expect("drive capacity set");
     serials
 }
 
@@ -124,7 +139,12 @@ pub fn allocations(c: &WekaContainer) -> weka_api::wekacontainer::ContainerAlloc
 
 /// Waits with the long deadline.
 /// On timeout the container's last status is part of the message.
-pub async fn wait_long(env: &Env, name: &str, what: &str, check: impl Fn(&WekaContainer) -> bool) -> WekaContainer {
+pub async fn wait_long(
+    env: &Env,
+    name: &str,
+    what: &str,
+    check: impl Fn(&WekaContainer) -> bool,
+) -> WekaContainer {
     let deadline = std::time::Instant::now() + LONG;
     loop {
         let current = env.get(name).await;
@@ -132,8 +152,12 @@ pub async fn wait_long(env: &Env, name: &str, what: &str, check: impl Fn(&WekaCo
             return c.clone();
         }
         if std::time::Instant::now() > deadline {
-            let status = current.and_then(|c| c.status).map(|s| serde_json::to_string_pretty(&s).unwrap());
-            panic!("timed out after {LONG:?} waiting for {name}: {what}; status: {}", status.unwrap_or_default());
+            let status =
+                current.and_then(|c| c.status).map(|s| serde_json::to_string_pretty(&s).unwrap());
+            panic!(
+                "timed out after {LONG:?} waiting for {name}: {what}; status: {}",
+                status.unwrap_or_default()
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -147,7 +171,13 @@ pub async fn form_cluster(env: &Env, names: &[&str]) -> String {
     for name in names {
         let c = env.get(name).await.expect("container");
         let status = c.status.clone().unwrap_or_default();
-        let ip = status.management_ips.clone().unwrap_or_default().first().cloned().expect("management IP");
+        let ip = status
+            .management_ips
+            .clone()
+            .unwrap_or_default()
+            .first()
+            .cloned()
+            .expect("management IP");
         let port = allocations(&c).weka_port.expect("weka port");
         hostnames.push(ip.clone());
         host_ips.push(format!("{ip}:{port}"));

@@ -332,22 +332,21 @@ mod tests {
     use std::collections::BTreeMap;
 
     use k8s_openapi::api::core::v1::{NodeStatus, NodeSystemInfo};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     use super::*;
 
     fn node(annotations: &[(&str, &str)]) -> Node {
-        let mut node = Node::default();
-        node.status = Some(NodeStatus {
-            node_info: Some(NodeSystemInfo { boot_id: "boot-2".into(), ..Default::default() }),
+        let annotations: BTreeMap<String, String> =
+            annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Node {
+            metadata: ObjectMeta { annotations: Some(annotations), ..Default::default() },
+            status: Some(NodeStatus {
+                node_info: Some(NodeSystemInfo { boot_id: "boot-2".into(), ..Default::default() }),
+                ..Default::default()
+            }),
             ..Default::default()
-        });
-        node.metadata.annotations = Some(
-            annotations
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-        );
-        node
+        }
     }
 
     #[test]

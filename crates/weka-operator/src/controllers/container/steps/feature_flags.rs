@@ -4,9 +4,14 @@
 //! Read, in order, from `feature_flags.json` in this container's own pod, in the pod of a
 //! running container that already applied the image, or else from a `feature-flags-update`
 //! ad-hoc container (one per image, named by a hash of it, shared by every container that
-//! asks; deleted 30 s after its result is processed by `cleanupFinishedOneOff`).
+//! asks; deleted by the first container that reads its result, else 30 s after its result
+//! is processed by `cleanupFinishedOneOff`).
+//!
+//! Flags are remembered per image for the life of the process (upstream caches them the same
+//! way): an image's flags never change, and losing the memory only means asking again.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use kube::ResourceExt;
@@ -64,13 +69,25 @@ pub async fn image_feature_flags(
     s: &ContainerState,
     image: &str,
 ) -> Result<FeatureFlags, StepError> {
-    if let Some(flags) = from_own_pod(s, image).await {
+    let remembered = known().lock().unwrap_or_else(|p| p.into_inner()).get(image).cloned();
+    if let Some(flags) = remembered {
         return Ok(flags);
     }
-    if let Some(flags) = from_running_container(s, image).await {
-        return Ok(flags);
-    }
-    from_adhoc_container(s, image).await
+    let flags = match from_own_pod(s, image).await {
+        Some(flags) => flags,
+        None => match from_running_container(s, image).await {
+            Some(flags) => flags,
+            None => from_adhoc_container(s, image).await?,
+        },
+    };
+    known().lock().unwrap_or_else(|p| p.into_inner()).insert(image.to_string(), flags.clone());
+    Ok(flags)
+}
+
+/// Flags by image, as learned so far by this process.
+fn known() -> &'static Mutex<BTreeMap<String, FeatureFlags>> {
+    static KNOWN: OnceLock<Mutex<BTreeMap<String, FeatureFlags>>> = OnceLock::new();
+    KNOWN.get_or_init(Mutex::default)
 }
 
 async fn from_own_pod(s: &ContainerState, image: &str) -> Option<FeatureFlags> {
@@ -138,7 +155,10 @@ async fn from_adhoc_container(s: &ContainerState, image: &str) -> Result<Feature
         return Err(pending(s, &name, "running"));
     };
     match serde_json::from_str::<AdhocResult>(text) {
-        Ok(result) => Ok(FeatureFlags(result.feature_flags)),
+        Ok(result) => {
+            helpers::delete(s, &namespace, &name).await?;
+            Ok(FeatureFlags(result.feature_flags))
+        }
         Err(err) => {
             // A broken result is not retried by waiting: a new container is asked instead.
             helpers::delete(s, &namespace, &name).await?;

@@ -48,8 +48,7 @@ pub fn allocate_resources(s: &mut ContainerState) -> StepFuture<'_> {
             return Err(StepError::poll("InvalidDriveSharingConfig", message, ALLOCATION_RETRY));
         }
         let cluster = owner_cluster(s).await?;
-        let cluster_ports =
-            cluster.status.as_ref().and_then(|st| st.ports.clone()).unwrap_or_default();
+        let cluster_ports = cluster.status.as_ref().and_then(|st| st.ports).unwrap_or_default();
         if cluster_ports.base_port.unwrap_or(0) <= 0 {
             return Err(StepError::poll(
                 "ClusterPortsPending",
