@@ -1,7 +1,9 @@
 //! Throughput benchmark (not a test): small writes per second and watch fan-out.
 //!
-//! `cargo run --release -p kubesim --example bench -- [WATCHERS] [WRITES] [CONCURRENCY] [WATCHED]`
-//! (defaults 1000, 20000, 64, configmaps; WATCHED=secrets gives watchers that see nothing). Starts kubesim in-process, opens WATCHERS watch streams on
+//! `cargo run --release -p kubesim --example bench -- [WATCHERS] [WRITES] [CONCURRENCY] [WATCHED] [STATE_FILE]`
+//! (defaults 1000, 20000, 64, configmaps; WATCHED=secrets gives watchers that see nothing;
+//! STATE_FILE makes the store durable, every write fsync'd before its answer). Starts kubesim
+//! in-process, opens WATCHERS watch streams on
 //! configmaps over plain HTTP, creates WRITES small configmaps with CONCURRENCY requests in
 //! flight (kube-rs client), and reports writes/s and how long until every watcher had every
 //! event. Needs about 2 × WATCHERS file descriptors.
@@ -42,9 +44,8 @@ async fn watcher(
         };
         // Every event ends with "}\n"; chunk framing uses "\r\n" and JSON never has a raw
         // '\r', so events = newlines - carriage returns.
-        let newlines = buf[..n].iter().filter(|b| **b == b'\n').count() as i64;
-        let returns = buf[..n].iter().filter(|b| **b == b'\r').count() as i64;
-        balance += newlines - returns;
+        balance +=
+            buf[..n].iter().map(|b| i64::from(*b == b'\n') - i64::from(*b == b'\r')).sum::<i64>();
         if balance > reported {
             seen.fetch_add((balance - reported) as u64, Ordering::Relaxed);
             reported = balance;
@@ -58,9 +59,12 @@ async fn main() {
     let writes = arg(2, 20_000);
     let concurrency = arg(3, 64);
     let watched = std::env::args().nth(4).unwrap_or_else(|| "configmaps".into());
-    let sim = Kubesim::start(KubesimConfig { watch_history: writes + 10, ..Default::default() })
-        .await
-        .expect("kubesim starts");
+    let state_file = std::env::args().nth(5).map(std::path::PathBuf::from);
+    if let Some(path) = &state_file {
+        let _ = std::fs::remove_file(path);
+    }
+    let config = KubesimConfig { watch_history: writes + 10, state_file, ..Default::default() };
+    let sim = Kubesim::start(config).await.expect("kubesim starts");
     let client = sim.client();
     let rv = sim.store().current_rv();
     let seen = Arc::new(AtomicU64::new(0));

@@ -14,12 +14,16 @@ async fn too_few_nodes_are_reported_and_new_nodes_are_used() {
     let env = Env::with_backends(3).await;
     env.create_cluster(small_cluster("spread", 5, 5, json!({}))).await;
 
-    let cluster = env.wait_condition("spread", PODS_SCHEDULED, "False", Some("Unschedulable")).await;
+    let cluster =
+        env.wait_condition("spread", PODS_SCHEDULED, "False", Some("Unschedulable")).await;
     let message = condition(&cluster, PODS_SCHEDULED).unwrap().message.clone();
     assert!(message.contains("pod(s) cannot be scheduled"), "{message}");
     assert!(message.contains("didn't match pod anti-affinity rules"), "{message}");
-    let progressing = env.wait_condition("spread", cond::PROGRESSING, "True", Some("Unschedulable")).await;
-    assert!(condition(&progressing, cond::PROGRESSING).unwrap().message.contains("cannot be scheduled"));
+    let progressing =
+        env.wait_condition("spread", cond::PROGRESSING, "True", Some("Unschedulable")).await;
+    assert!(
+        condition(&progressing, cond::PROGRESSING).unwrap().message.contains("cannot be scheduled")
+    );
     let event = env.wait_event("spread", "Unschedulable").await;
     assert!(event.contains("cannot be scheduled"), "{event}");
 
@@ -40,7 +44,8 @@ async fn short_hugepages_are_reported_and_bigger_nodes_are_used() {
     env.start_operator().await;
     env.create_cluster(small_cluster("hungry", 5, 5, json!({}))).await;
 
-    let cluster = env.wait_condition("hungry", PODS_SCHEDULED, "False", Some("Unschedulable")).await;
+    let cluster =
+        env.wait_condition("hungry", PODS_SCHEDULED, "False", Some("Unschedulable")).await;
     let message = condition(&cluster, PODS_SCHEDULED).unwrap().message.clone();
     assert!(message.contains("hugepages-2Mi"), "{message}");
 

@@ -54,7 +54,8 @@ async fn assert_distinct_ranges(env: &Env, names: &[&str]) {
 /// Each WekaCluster has exactly one WEKA cluster, named after it (no second `cluster
 /// create` after a crash).
 async fn assert_one_weka_cluster_each(env: &Env, names: &[&str]) {
-    let formed: Vec<String> = env.runtime.with_world(|w| w.clusters().map(|c| c.name.clone()).collect());
+    let formed: Vec<String> =
+        env.runtime.with_world(|w| w.clusters().map(|c| c.name.clone()).collect());
     let mut sorted = formed.clone();
     sorted.sort();
     let mut want: Vec<String> = names.iter().map(|n| n.to_string()).collect();
@@ -64,21 +65,20 @@ async fn assert_one_weka_cluster_each(env: &Env, names: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_operator_kills_during_bring_up_scaling_and_teardown_converge() {
-    let seed = std::env::var("CLUSTER_RESTARTS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261123);
+    let seed = std::env::var("CLUSTER_RESTARTS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20261123);
     eprintln!("CLUSTER_RESTARTS_SEED={seed}");
     let mut rng = Rng::new(seed);
     let mut kills = 0;
-    let mut env = Env::new().await;
-    for i in 0..7 {
-        let node = NodeSpec::backend(&format!("backend-{i}"));
-        env.add_node(if i < 2 { node.label("pool", "green") } else { node }).await;
-    }
-    env.start_operator().await;
+    let mut env = Env::with_backends(6).await;
 
-    // Bring-up of two clusters to Ready, and of one that cannot form (two nodes only).
+    // Bring-up of two clusters to Ready, and of one whose pods fit on no node.
     env.create_cluster(small_cluster("red", 5, 5, json!({}))).await;
     env.create_cluster(small_cluster("blue", 5, 5, json!({}))).await;
-    env.create_cluster(small_cluster("green", 5, 5, json!({"nodeSelector": {"pool": "green"}}))).await;
+    env.create_cluster(small_cluster("green", 5, 5, json!({"nodeSelector": {"pool": "none"}})))
+        .await;
     chaos(&mut env, &mut rng, 8, &mut kills).await;
     let mut want = expected("red", 5, 5);
     want.extend(expected("blue", 5, 5));
@@ -107,7 +107,7 @@ async fn random_operator_kills_during_bring_up_scaling_and_teardown_converge() {
     assert_distinct_ranges(&env, &["red", "blue", "green"]).await;
     assert_one_weka_cluster_each(&env, &["red", "blue"]).await;
 
-    // Teardown of the cluster that never formed.
+    // Teardown of the cluster that never formed (see the ignored test below for formed ones).
     env.delete_cluster("green").await;
     chaos(&mut env, &mut rng, 6, &mut kills).await;
     env.wait_cluster_gone("green", Duration::from_secs(120)).await;
@@ -116,7 +116,14 @@ async fn random_operator_kills_during_bring_up_scaling_and_teardown_converge() {
     remaining.extend(expected("blue", 5, 5));
     assert_eq!(left, remaining);
     let pods = env.pods().list(&Default::default()).await.unwrap();
-    assert!(pods.items.iter().all(|p| !p.metadata.name.as_deref().unwrap_or_default().starts_with("green-")));
+    assert!(
+        pods.items.iter().all(|p| !p
+            .metadata
+            .name
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("green-"))
+    );
     let secrets = env.secrets().list(&Default::default()).await.unwrap();
     let green: Vec<String> = secrets
         .items

@@ -42,8 +42,7 @@ async fn a_small_cluster_is_formed_with_its_secrets_users_and_ports_and_becomes_
     assert_eq!(ports.s3_port, Some(35302));
 
     // The upstream conditions, in the order the steps set them, then ours.
-    let types: Vec<String> =
-        status.conditions.iter().flatten().map(|c| c.type_.clone()).collect();
+    let types: Vec<String> = status.conditions.iter().flatten().map(|c| c.type_.clone()).collect();
     let upstream = [
         cond::CLUSTER_SECRETS_CREATED,
         cond::PODS_CREATED,
@@ -74,10 +73,20 @@ async fn a_small_cluster_is_formed_with_its_secrets_users_and_ports_and_becomes_
     let last = uid.rsplit('-').next().unwrap().to_string();
     let (name, hot_spare, members, users) = env.runtime.with_world(|w| {
         let c = w.cluster(&guid).expect("the WEKA cluster");
-        (c.name.clone(), c.settings.hot_spare, c.members().count(), c.users.keys().cloned().collect::<Vec<_>>())
+        (
+            c.name.clone(),
+            c.settings.hot_spare,
+            c.members().count(),
+            c.users.keys().cloned().collect::<Vec<_>>(),
+        )
     });
     assert_eq!((name.as_str(), hot_spare, members), ("alpha", 1, 10));
-    for user in [format!("weka-operator-{last}"), format!("weka{last}"), format!("wekaclient{last}"), format!("wekacsi{last}")] {
+    for user in [
+        format!("weka-operator-{last}"),
+        format!("weka{last}"),
+        format!("wekaclient{last}"),
+        format!("wekacsi{last}"),
+    ] {
         assert!(users.contains(&user), "{user} in {users:?}");
     }
 
@@ -131,10 +140,32 @@ async fn a_small_cluster_is_formed_with_its_secrets_users_and_ports_and_becomes_
         .filter(|(_, argv)| argv.last().is_some_and(|s| s.contains("weka cluster create")))
         .map(|(pod, argv)| format!("{pod}: {}", argv.join(" ")))
         .collect();
-    assert!(creates.iter().all(|c| c.starts_with("alpha-drive-0: bash -ce weka status || weka cluster create ")), "{creates:#?}");
-    assert!(creates[0].contains("--join-secret=`cat /var/run/secrets/weka-operator/operator-user/join-secret`"));
-    assert_eq!(creates[0].split("--host-ips ").nth(1).unwrap().split(' ').next().unwrap().split(',').count(), 10);
-    for event in ["InitialContainersReady", "ClusterCreated", "DrivesAdded", "IoStarted", "ClusterReady"] {
+    assert!(
+        creates
+            .iter()
+            .all(|c| c.starts_with("alpha-drive-0: bash -ce weka status || weka cluster create ")),
+        "{creates:#?}"
+    );
+    assert!(
+        creates[0].contains(
+            "--join-secret=`cat /var/run/secrets/weka-operator/operator-user/join-secret`"
+        )
+    );
+    assert_eq!(
+        creates[0]
+            .split("--host-ips ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .split(',')
+            .count(),
+        10
+    );
+    for event in
+        ["InitialContainersReady", "ClusterCreated", "DrivesAdded", "IoStarted", "ClusterReady"]
+    {
         env.wait_event("alpha", event).await;
     }
     env.finish();
@@ -145,7 +176,8 @@ async fn a_cluster_naming_no_usable_template_says_so_and_recovers_when_fixed() {
     let env = Env::with_backends(0).await;
     env.create_cluster(small_cluster("beta", 5, 5, json!({"template": "huge"}))).await;
 
-    let cluster = env.wait_condition("beta", cond::PODS_CREATED, "False", Some("InvalidTemplate")).await;
+    let cluster =
+        env.wait_condition("beta", cond::PODS_CREATED, "False", Some("InvalidTemplate")).await;
     assert!(condition(&cluster, cond::PODS_CREATED).unwrap().message.contains("\"huge\""));
     let ready = condition(&cluster, cond::READY).unwrap();
     assert_eq!((ready.status.as_str(), ready.reason.as_str()), ("False", "InvalidTemplate"));
@@ -191,7 +223,8 @@ async fn scaling_the_template_adds_and_removes_containers() {
     env.kubectl_wait_ready("gamma", Duration::from_secs(120)).await;
     assert_eq!(env.container_names().await.len(), 10);
 
-    let template = json!({"spec": {"dynamicTemplate": {"driveContainers": 7, "computeContainers": 6}}});
+    let template =
+        json!({"spec": {"dynamicTemplate": {"driveContainers": 7, "computeContainers": 6}}});
     env.patch_cluster("gamma", template).await;
     let grown = env
         .wait_for("13 containers", || async {

@@ -272,7 +272,9 @@ impl Env {
         let client = Client::try_from(config).expect("operator client");
         let mut operator = Operator::new(client, self.config(), Arc::new(Metrics::new()));
         if containers {
-            operator.register::<ContainerObject, _>(WekaContainerController::with_timing(container_timing()));
+            operator.register::<ContainerObject, _>(WekaContainerController::with_timing(
+                container_timing(),
+            ));
         }
         operator.register::<WekaCluster, _>(WekaClusterController::with_timing(cluster_timing()));
         self.operators.push(operator.start().await.expect("operator starts"));
@@ -359,8 +361,9 @@ impl Env {
     ) -> WekaCluster {
         let what = format!("condition {type_}={status} {}", reason.unwrap_or_default());
         self.wait_cluster(name, &what, TIMEOUT, |c| {
-            condition(c, type_)
-                .is_some_and(|cond| cond.status == status && reason.is_none_or(|r| cond.reason == r))
+            condition(c, type_).is_some_and(|cond| {
+                cond.status == status && reason.is_none_or(|r| cond.reason == r)
+            })
         })
         .await
     }
@@ -442,9 +445,8 @@ impl Env {
     pub async fn kubectl_wait_ready(&self, name: &str, timeout: Duration) {
         let resource = format!("wekacluster/{name}");
         let timeout = format!("--timeout={}s", timeout.as_secs());
-        let out = self
-            .kubectl(&["wait", "-n", NS, "--for=condition=Ready", &resource, &timeout])
-            .await;
+        let out =
+            self.kubectl(&["wait", "-n", NS, "--for=condition=Ready", &resource, &timeout]).await;
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         if !out.status.success() {
             let status = self.cluster(name).await.and_then(|c| c.status);
@@ -466,7 +468,10 @@ impl Env {
             let status = c.status.clone().unwrap_or_default();
             let conds = status.conditions.unwrap_or_default();
             let reason = |t: &str| {
-                conds.iter().find(|x| x.type_ == t).map(|x| format!("{}={} {}: {}", t, x.status, x.reason, x.message))
+                conds
+                    .iter()
+                    .find(|x| x.type_ == t)
+                    .map(|x| format!("{}={} {}: {}", t, x.status, x.reason, x.message))
             };
             format!(
                 "{} [{}] {} | {} | {}",
@@ -493,14 +498,19 @@ impl Env {
                 .map(|c| format!("{} {}", c.status, c.message.unwrap_or_default()))
                 .unwrap_or_default();
             let node = p.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default();
-            format!("{} {} on {node:?} | {scheduled}", p.name_any(), status.phase.unwrap_or_default())
+            format!(
+                "{} {} on {node:?} | {scheduled}",
+                p.name_any(),
+                status.phase.unwrap_or_default()
+            )
         };
         list.items.iter().map(line).collect::<Vec<_>>().join("\n")
     }
 
     /// Event notes about the object `name` with `reason` (events.k8s.io).
     pub async fn events(&self, name: &str, reason: &str) -> Vec<String> {
-        let api: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(self.client.clone(), NS);
+        let api: Api<k8s_openapi::api::events::v1::Event> =
+            Api::namespaced(self.client.clone(), NS);
         let list = api.list(&ListParams::default()).await.expect("events");
         list.items
             .into_iter()
@@ -541,12 +551,8 @@ impl Env {
             pods.items.iter().map(|p| p.name_any()).filter(|p| !helpers.contains(p)).collect();
         assert_eq!(pods, Vec::<String>::new(), "pods left");
         let secrets = self.secrets().list(&ListParams::default()).await.expect("secrets");
-        let secrets: Vec<String> = secrets
-            .items
-            .iter()
-            .map(|s| s.name_any())
-            .filter(|n| n.starts_with("weka-"))
-            .collect();
+        let secrets: Vec<String> =
+            secrets.items.iter().map(|s| s.name_any()).filter(|n| n.starts_with("weka-")).collect();
         assert_eq!(secrets, Vec::<String>::new(), "secrets left");
         assert_eq!(self.leases().await, Vec::<String>::new(), "leases left");
     }
@@ -554,8 +560,10 @@ impl Env {
     /// Waits until the WekaCluster is gone.
     pub async fn wait_cluster_gone(&self, name: &str, within: Duration) {
         let what = format!("WekaCluster {name} is gone");
-        self.wait_within(&what, within, || async { self.cluster(name).await.is_none().then_some(()) })
-            .await;
+        self.wait_within(&what, within, || async {
+            self.cluster(name).await.is_none().then_some(())
+        })
+        .await;
     }
 
     /// The operator's requests, oldest first.
@@ -641,7 +649,10 @@ pub async fn install_crds(client: &Client) {
 /// cluster's members, though they carry the labels of the container that needed them.
 pub fn is_helper(c: &WekaContainer) -> bool {
     use weka_api::wekacontainer::ContainerMode::*;
-    matches!(c.spec.mode, DriversLoader | DriversBuilder | AdhocOp | AdhocOpWithContainer | Discovery)
+    matches!(
+        c.spec.mode,
+        DriversLoader | DriversBuilder | AdhocOp | AdhocOpWithContainer | Discovery
+    )
 }
 
 pub fn condition<'c>(c: &'c WekaCluster, type_: &str) -> Option<&'c Condition> {
@@ -676,7 +687,8 @@ pub fn small_cluster(name: &str, drives: usize, computes: usize, extra: Value) -
 /// An example of `../shared/fixtures/examples` as JSON, its image tag replaced by a real
 /// version and its namespace by the test namespace.
 pub fn example(file: &str) -> Value {
-    let relative = format!("{}/../../../shared/fixtures/examples/{file}", env!("CARGO_MANIFEST_DIR"));
+    let relative =
+        format!("{}/../../../shared/fixtures/examples/{file}", env!("CARGO_MANIFEST_DIR"));
     let absolute = format!("/work/shared/fixtures/examples/{file}");
     let text = std::fs::read_to_string(&relative)
         .or_else(|_| std::fs::read_to_string(&absolute))
@@ -729,7 +741,10 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""),
+                16,
+            ) {
                 Ok(b) => {
                     out.push(b);
                     i += 2;

@@ -44,93 +44,139 @@ static MAIN_STEPS: &[Step<ClusterState>] = &[
     /* 1 */ Step::new("InitState", init::init_state),
     // Ours: a spec that names no usable template stops here with a condition and an event.
     Step::new("ValidateTemplate", init::validate_template),
-    /* 2 */ Step::new("EnsureLoginCredentials", credentials::ensure_login_credentials).once(
+    /* 2 */
+    Step::new("EnsureLoginCredentials", credentials::ensure_login_credentials).once(
         cond::CLUSTER_SECRETS_CREATED,
         "SecretsCreated",
         "Cluster secrets are created",
     ),
-    /* 3 */ Step::new("AllocateClusterRanges", ports::allocate_cluster_ranges)
-        .when(&[PORTS_NOT_COMMITTED]),
+    /* 3 */
+    Step::new("AllocateClusterRanges", ports::allocate_cluster_ranges).when(&[PORTS_NOT_COMMITTED]),
     /* 4 */ Step::new("EnsureWekaContainers", containers::ensure_weka_containers),
     /* 5 */ Step::new("HandleSpecUpdates", containers::handle_spec_updates),
     // Ours: a smaller count removes containers through their stop protocol.
     Step::new("ScaleDown", containers::scale_down),
     // Ours: pods that cannot be scheduled show in `PodsScheduled`.
-    Step::new("ReportUnschedulablePods", observe::report_unschedulable_pods)
-        .continue_on_error(),
+    Step::new("ReportUnschedulablePods", observe::report_unschedulable_pods).continue_on_error(),
     // 1.2 Cluster creation.
-    /* 1 */ Step::new("InitialContainersReady", formation::initial_containers_ready).once(
+    /* 1 */
+    Step::new("InitialContainersReady", formation::initial_containers_ready).once(
         cond::PODS_READY,
         "Ready",
         "Initial containers are ready for cluster creation",
     ),
-    /* 2 */ Step::new("FormCluster", formation::form_cluster).once(
+    /* 2 */
+    Step::new("FormCluster", formation::form_cluster).once(
         cond::CLUSTER_CREATED,
         "Created",
         "Cluster is formed",
     ),
-    /* 3 */ Step::new("RunPostFormClusterScript", formation::run_post_form_script)
+    /* 3 */
+    Step::new("RunPostFormClusterScript", formation::run_post_form_script)
         .when(&[HAS_POST_FORM_SCRIPT, NOT_EXPAND])
         .once(cond::POST_CLUSTER_FORMED_SCRIPT, "Executed", "Post-form cluster script executed"),
-    /* 5 */ Step::new("WaitForContainersJoin", formation::wait_for_containers_join).once(
+    /* 5 */
+    Step::new("WaitForContainersJoin", formation::wait_for_containers_join).once(
         cond::JOINED_CLUSTER,
         "Joined",
         "Containers joined the cluster",
     ),
-    /* 6 */ Step::new("WaitForDrivesAdd", formation::wait_for_drives_add).once(
+    /* 6 */
+    Step::new("WaitForDrivesAdd", formation::wait_for_drives_add).once(
         cond::DRIVES_ADDED,
         "DrivesAdded",
         "Drives are added to the cluster",
     ),
-    /* 7 */ Step::new("StartIo", formation::start_io).when(&[NOT_EXPAND]).once(
+    /* 7 */
+    Step::new("StartIo", formation::start_io).when(&[NOT_EXPAND]).once(
         cond::IO_STARTED,
         "IoStarted",
         "IO is started",
     ),
     // 1.3 Credentials.
-    /* 1a */ Step::new("ApplyCredentials", credentials::apply_credentials)
-        .when(&[NOT_EXPAND])
-        .once(cond::CLUSTER_SECRETS_APPLIED, "Applied", "Cluster users are created"),
-    /* 1b */ Step::new("DeleteAdminUser", credentials::delete_admin_user)
+    /* 1a */
+    Step::new("ApplyCredentials", credentials::apply_credentials).when(&[NOT_EXPAND]).once(
+        cond::CLUSTER_SECRETS_APPLIED,
+        "Applied",
+        "Cluster users are created",
+    ),
+    /* 1b */
+    Step::new("DeleteAdminUser", credentials::delete_admin_user)
         .when(&[NOT_EXPAND, ADMIN_GRACE_PASSED])
         .once(cond::ADMIN_USER_DELETED, "Deleted", "The default admin user is deleted"),
-    /* 2 */ Step::new("ensureClientLoginCredentials", credentials::ensure_client_credentials)
-        .once(cond::CLUSTER_CLIENT_SECRETS_CREATED, "Created", "Client secret is created"),
-    /* 3 */ Step::new("applyClientLoginCredentials", credentials::apply_client_credentials)
-        .once(cond::CLUSTER_CLIENT_SECRETS_APPLIED, "Applied", "Client user is created"),
-    /* 4 */ Step::new("EnsureCsiLoginCredentials", credentials::ensure_csi_credentials)
-        .once(cond::CLUSTER_CSI_SECRETS_CREATED, "Created", "CSI secret is created"),
-    /* 5 */ Step::new("UpdateCsiLoginCredentials", credentials::ensure_csi_credentials)
+    /* 2 */
+    Step::new("ensureClientLoginCredentials", credentials::ensure_client_credentials).once(
+        cond::CLUSTER_CLIENT_SECRETS_CREATED,
+        "Created",
+        "Client secret is created",
+    ),
+    /* 3 */
+    Step::new("applyClientLoginCredentials", credentials::apply_client_credentials).once(
+        cond::CLUSTER_CLIENT_SECRETS_APPLIED,
+        "Applied",
+        "Client user is created",
+    ),
+    /* 4 */
+    Step::new("EnsureCsiLoginCredentials", credentials::ensure_csi_credentials).once(
+        cond::CLUSTER_CSI_SECRETS_CREATED,
+        "Created",
+        "CSI secret is created",
+    ),
+    /* 5 */
+    Step::new("UpdateCsiLoginCredentials", credentials::ensure_csi_credentials)
         .throttled(CSI_REFRESH)
         .continue_on_error(),
-    /* 6 */ Step::new("applyCsiLoginCredentials", credentials::apply_csi_credentials)
-        .once(cond::CLUSTER_CSI_SECRETS_APPLIED, "Applied", "CSI user is created"),
+    /* 6 */
+    Step::new("applyCsiLoginCredentials", credentials::apply_csi_credentials).once(
+        cond::CLUSTER_CSI_SECRETS_APPLIED,
+        "Applied",
+        "CSI user is created",
+    ),
     // 1.4 Post-cluster.
-    /* 1 */ Step::new("ConfigureKms", services::configure_kms)
-        .when(&[KMS_CONFIGURED_IN_SPEC])
-        .once(cond::KMS_CONFIGURED, "Configured", "KMS is configured"),
-    /* 2 */ Step::new("EnsureDefaultFS", services::ensure_default_fs)
-        .when(&[NOT_EXPAND])
-        .once(cond::DEFAULT_FS_CREATED, "Created", "Default filesystems are created"),
-    /* 3 */ Step::new("DestroyS3Cluster", services::destroy_s3_cluster).when(&[SHOULD_DESTROY_S3]),
-    /* 4 */ Step::new("EnsureS3Cluster", services::ensure_s3_cluster)
-        .when(&[HAS_S3_CONTAINERS])
-        .once(cond::S3_CLUSTER_CREATED, "Created", "S3 cluster is created"),
-    /* 5 */ Step::new("EnsureNfs", services::ensure_nfs)
-        .when(&[NOT_EXPAND, HAS_NFS_CONTAINERS])
-        .once(cond::NFS_CONFIGURED, "Configured", "NFS is configured"),
-    /* 6 */ Step::new("EnsureNfsIpRanges", services::ensure_nfs_ip_ranges)
+    /* 1 */
+    Step::new("ConfigureKms", services::configure_kms).when(&[KMS_CONFIGURED_IN_SPEC]).once(
+        cond::KMS_CONFIGURED,
+        "Configured",
+        "KMS is configured",
+    ),
+    /* 2 */
+    Step::new("EnsureDefaultFS", services::ensure_default_fs).when(&[NOT_EXPAND]).once(
+        cond::DEFAULT_FS_CREATED,
+        "Created",
+        "Default filesystems are created",
+    ),
+    /* 3 */
+    Step::new("DestroyS3Cluster", services::destroy_s3_cluster).when(&[SHOULD_DESTROY_S3]),
+    /* 4 */
+    Step::new("EnsureS3Cluster", services::ensure_s3_cluster).when(&[HAS_S3_CONTAINERS]).once(
+        cond::S3_CLUSTER_CREATED,
+        "Created",
+        "S3 cluster is created",
+    ),
+    /* 5 */
+    Step::new("EnsureNfs", services::ensure_nfs).when(&[NOT_EXPAND, HAS_NFS_CONTAINERS]).once(
+        cond::NFS_CONFIGURED,
+        "Configured",
+        "NFS is configured",
+    ),
+    /* 6 */
+    Step::new("EnsureNfsIpRanges", services::ensure_nfs_ip_ranges)
         .when(&[HAS_NFS_CONTAINERS])
         .continue_on_error(),
-    /* 7 */ Step::new("EnsureDataServicesGlobalConfig", services::ensure_data_services)
+    /* 7 */
+    Step::new("EnsureDataServicesGlobalConfig", services::ensure_data_services)
         .when(&[HAS_DATA_SERVICES_CONTAINERS])
         .once(cond::DATA_SERVICES_CONFIGURED, "Configured", "Data services are configured"),
     // 8 EnsureTelemetry — TODO(§6.7): telemetry exports.
-    /* 9 */ Step::new("configureWekaHome", services::configure_weka_home)
-        .continue_on_error()
-        .once(cond::WEKA_HOME_CONFIGURED, "Configured", "WEKA Home is configured"),
+    /* 9 */
+    Step::new("configureWekaHome", services::configure_weka_home).continue_on_error().once(
+        cond::WEKA_HOME_CONFIGURED,
+        "Configured",
+        "WEKA Home is configured",
+    ),
     // 10 EnsureManagementService — TODO(§6.5): management service and proxy.
-    /* 11 */ Step::new("MarkAsReady", services::mark_as_ready).once(
+    /* 11 */
+    Step::new("MarkAsReady", services::mark_as_ready).once(
         cond::CLUSTER_READY,
         "Ready",
         "Cluster is ready",
@@ -140,9 +186,11 @@ static MAIN_STEPS: &[Step<ClusterState>] = &[
 
 static DELETION_STEPS: &[Step<ClusterState>] = &[
     Step::new("UpdateContainersCounters", observe::update_counters).continue_on_error(),
-    /* 1 */ Step::new("HandleGracefulDeletion", deletion::handle_graceful_deletion)
+    /* 1 */
+    Step::new("HandleGracefulDeletion", deletion::handle_graceful_deletion)
         .when(&[IN_GRACE_PERIOD]),
-    /* 2 */ Step::new("HandleDeletion", deletion::handle_deletion).when(&[GRACE_PERIOD_OVER]),
+    /* 2 */
+    Step::new("HandleDeletion", deletion::handle_deletion).when(&[GRACE_PERIOD_OVER]),
 ];
 
 // --- predicates ----------------------------------------------------------------------------
@@ -152,7 +200,8 @@ fn cancel_deletion(s: &ClusterState) -> bool {
 }
 
 const CANCEL_DELETION: Predicate<ClusterState> = ("cancelDeletion", cancel_deletion);
-const NOT_EXPAND: Predicate<ClusterState> = ("not expanding an existing cluster", |s| !s.is_expand());
+const NOT_EXPAND: Predicate<ClusterState> =
+    ("not expanding an existing cluster", |s| !s.is_expand());
 const PORTS_NOT_COMMITTED: Predicate<ClusterState> =
     ("port range not committed", |s| !ports::committed(&s.status()));
 const HAS_POST_FORM_SCRIPT: Predicate<ClusterState> = ("postFormClusterScript set", |s| {
@@ -210,7 +259,8 @@ mod tests {
             cond::WEKA_HOME_CONFIGURED,
             cond::CLUSTER_READY,
         ];
-        let once: Vec<&str> = MAIN.steps.iter().filter_map(|s| s.once.map(|o| o.condition)).collect();
+        let once: Vec<&str> =
+            MAIN.steps.iter().filter_map(|s| s.once.map(|o| o.condition)).collect();
         assert_eq!(once, expected);
     }
 

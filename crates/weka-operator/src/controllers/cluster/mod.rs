@@ -86,9 +86,15 @@ impl Reconciler<WekaCluster> for WekaClusterController {
         config.workers.weka_cluster
     }
 
-    async fn reconcile(&self, object: Arc<WekaCluster>, ctx: Arc<Context>) -> Result<Action, ClusterError> {
+    async fn reconcile(
+        &self,
+        object: Arc<WekaCluster>,
+        ctx: Arc<Context>,
+    ) -> Result<Action, ClusterError> {
         // Decisions (containers to create, ports taken) must not be taken on empty caches.
-        if !ctx.reflectors.get::<ContainerObject>().synced() || !ctx.reflectors.get::<Pod>().synced() {
+        if !ctx.reflectors.get::<ContainerObject>().synced()
+            || !ctx.reflectors.get::<Pod>().synced()
+        {
             return Ok(Action::requeue(Duration::from_millis(500)));
         }
         let mut state = ClusterState::new(ctx, self.shared.clone(), (*object).clone());
@@ -105,14 +111,19 @@ impl Reconciler<WekaCluster> for WekaClusterController {
         Action::requeue(delay)
     }
 
-    fn configure(&self, controller: Controller<WekaCluster>, reflectors: &Reflectors) -> Controller<WekaCluster> {
+    fn configure(
+        &self,
+        controller: Controller<WekaCluster>,
+        reflectors: &Reflectors,
+    ) -> Controller<WekaCluster> {
         let containers = reflectors.get::<ContainerObject>();
         let pods = reflectors.get::<Pod>();
         let clusters = reflectors.get::<WekaCluster>().store();
         controller
-            .watches_shared_stream(containers.subscribe(NAME), move |container: Arc<ContainerObject>| {
-                owning_cluster(&container, &clusters)
-            })
+            .watches_shared_stream(
+                containers.subscribe(NAME),
+                move |container: Arc<ContainerObject>| owning_cluster(&container, &clusters),
+            )
             .watches_shared_stream(pods.subscribe(NAME), |pod: Arc<Pod>| cluster_of_pod(&pod))
     }
 }

@@ -37,7 +37,9 @@ pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action
         FlowOutcome::Completed | FlowOutcome::Finished { .. } => {
             match s.upgrading.clone() {
                 Some(message) => progressing(s, Status::True, "Upgrading", &message),
-                None => progressing(s, Status::False, "Reconciled", "the cluster is as its spec asks"),
+                None => {
+                    progressing(s, Status::False, "Reconciled", "the cluster is as its spec asks")
+                }
             }
             readiness(s, "NotReady", "the cluster is not ready");
             write(s).await?;
@@ -68,7 +70,12 @@ fn readiness(s: &mut ClusterState, reason: &str, message: &str) {
     let desired = if is_ready(s) {
         Desired::new(cond::READY, Status::True, "Ready", "the WEKA cluster is formed and serves IO")
     } else if s.is_marked_for_deletion() {
-        Desired::new(cond::READY, Status::False, "Deleting", format!("the cluster is being deleted: {message}"))
+        Desired::new(
+            cond::READY,
+            Status::False,
+            "Deleting",
+            format!("the cluster is being deleted: {message}"),
+        )
     } else {
         Desired::new(cond::READY, Status::False, reason, message)
     };

@@ -60,7 +60,11 @@ pub fn owned_secret_names(cluster: &WekaCluster) -> Vec<String> {
     if cluster.spec.operator_secret_ref.as_deref().is_none_or(str::is_empty) {
         names.push(operator_secret_name(cluster));
     }
-    names.extend([user_secret_name(cluster), client_secret_name(cluster), csi_secret_name(cluster)]);
+    names.extend([
+        user_secret_name(cluster),
+        client_secret_name(cluster),
+        csi_secret_name(cluster),
+    ]);
     names
 }
 
@@ -117,7 +121,11 @@ pub fn client_secret(cluster: &WekaCluster, join_secret: String) -> Secret {
 }
 
 /// The CSI login with the endpoints the CSI driver reaches the cluster at.
-pub fn csi_secret(cluster: &WekaCluster, endpoints: &[String], nfs_target_ips: &[String]) -> Secret {
+pub fn csi_secret(
+    cluster: &WekaCluster,
+    endpoints: &[String],
+    nfs_target_ips: &[String],
+) -> Secret {
     let mut data = BTreeMap::from([
         ("username", csi_username(cluster)),
         ("password", password(32)),

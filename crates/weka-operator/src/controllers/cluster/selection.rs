@@ -127,7 +127,10 @@ pub fn active(containers: &[WekaContainer]) -> Option<&WekaContainer> {
 }
 
 /// An active container of `role` (upstream `SelectActiveContainerWithRole`).
-pub fn active_with_role(containers: &[WekaContainer], role: ContainerMode) -> Option<&WekaContainer> {
+pub fn active_with_role(
+    containers: &[WekaContainer],
+    role: ContainerMode,
+) -> Option<&WekaContainer> {
     operational(containers, 1, &[role]).into_iter().next()
 }
 

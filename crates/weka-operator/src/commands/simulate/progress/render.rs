@@ -58,7 +58,8 @@ pub fn live(snapshot: &Snapshot, header: &Header, took: Duration, width: usize) 
         elapsed(took)
     )];
     for cluster in &snapshot.clusters {
-        let ready = if cluster.is_ready() && cluster.status != "Ready" { "  ✓ Ready" } else { "" };
+        let ready =
+            if cluster.is_ready() && cluster.status != "Ready" { "  ✓ Ready" } else { "" };
         lines.push(format!("WekaCluster {}: {}{ready}", cluster.target, status_of(cluster)));
         let mut line = String::new();
         for c in &cluster.conditions {

@@ -30,10 +30,12 @@ const CREATE_CONCURRENCY: usize = 8;
 /// once the cluster exists; records `PodsCreated`.
 pub fn ensure_weka_containers(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
-        let template = s.template.clone().map_err(|e| StepError::wait(e.reason(), e.to_string()))?;
+        let template =
+            s.template.clone().map_err(|e| StepError::wait(e.reason(), e.to_string()))?;
         let created = s.condition_true(cond::CLUSTER_CREATED);
-        let missing = missing_containers(&s.cluster, &template, &s.containers, created, s.settings())
-            .map_err(|e| StepError::wait(e.reason(), e.to_string()))?;
+        let missing =
+            missing_containers(&s.cluster, &template, &s.containers, created, s.settings())
+                .map_err(|e| StepError::wait(e.reason(), e.to_string()))?;
         if !missing.is_empty() {
             let join_ips = join_ips_for_new_containers(s, created)?;
             let mut missing = missing;
@@ -89,7 +91,9 @@ async fn create_all(s: &mut ClusterState, missing: Vec<WekaContainer>) -> Result
                     Ok(created) => Ok(created),
                     // Created by an earlier attempt the cache does not show yet.
                     Err(kube::Error::Api(status)) if status.code == 409 => Ok(container),
-                    Err(err) => Err(api_error("CreateContainerFailed", "create a WekaContainer", err)),
+                    Err(err) => {
+                        Err(api_error("CreateContainerFailed", "create a WekaContainer", err))
+                    }
                 }
             }
         })
@@ -141,7 +145,9 @@ pub fn handle_spec_updates(s: &mut ClusterState) -> StepFuture<'_> {
             match api.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await {
                 Ok(updated) => s.remember_container(updated),
                 Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(err) => return Err(api_error("SpecUpdateFailed", "update a WekaContainer", err)),
+                Err(err) => {
+                    return Err(api_error("SpecUpdateFailed", "update a WekaContainer", err));
+                }
             }
         }
         Ok(())
@@ -172,7 +178,8 @@ pub fn spec_update(current: &WekaContainer, desired: &WekaContainer) -> Option<V
     }
     let mut spec = Map::new();
     for field in fields {
-        let (old, new) = (have.get(field).unwrap_or(&Value::Null), want.get(field).unwrap_or(&Value::Null));
+        let (old, new) =
+            (have.get(field).unwrap_or(&Value::Null), want.get(field).unwrap_or(&Value::Null));
         if old != new && !is_schema_default(field, old, new) {
             spec.insert(field.to_string(), new.clone());
         }
@@ -184,7 +191,11 @@ pub fn spec_update(current: &WekaContainer, desired: &WekaContainer) -> Option<V
     let mut metadata = Map::new();
     for (key, have, want) in [
         ("labels", current.metadata.labels.as_ref(), desired.metadata.labels.as_ref()),
-        ("annotations", current.metadata.annotations.as_ref(), desired.metadata.annotations.as_ref()),
+        (
+            "annotations",
+            current.metadata.annotations.as_ref(),
+            desired.metadata.annotations.as_ref(),
+        ),
     ] {
         let missing: Map<String, Value> = want
             .into_iter()
@@ -216,8 +227,10 @@ pub fn scale_down(s: &mut ClusterState) -> StepFuture<'_> {
         let Ok(template) = s.template.clone() else { return Ok(()) };
         let created = s.condition_true(cond::CLUSTER_CREATED);
         let desired = desired_counts(&s.cluster, &template, created, s.settings());
-        let excess: Vec<String> =
-            excess_containers(&s.cluster, &desired, &s.containers).iter().map(|c| c.name_any()).collect();
+        let excess: Vec<String> = excess_containers(&s.cluster, &desired, &s.containers)
+            .iter()
+            .map(|c| c.name_any())
+            .collect();
         if excess.is_empty() {
             return Ok(());
         }
@@ -228,7 +241,9 @@ pub fn scale_down(s: &mut ClusterState) -> StepFuture<'_> {
             match api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
                 Ok(updated) => s.remember_container(updated),
                 Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(err) => return Err(api_error("ScaleDownFailed", "remove a WekaContainer", err)),
+                Err(err) => {
+                    return Err(api_error("ScaleDownFailed", "remove a WekaContainer", err));
+                }
             }
         }
         s.note("ScaleDown", &format!("removing WekaContainers {}", excess.join(", "))).await;

@@ -40,9 +40,12 @@ async fn read_login(s: &ClusterState, name: &str) -> Result<Login, StepError> {
         .get_opt(name)
         .await
         .map_err(|e| api_error("SecretReadFailed", "read a cluster secret", e))?
-        .ok_or_else(|| StepError::failed("SecretMissing", format!("secret {name} does not exist")))?;
-    secrets::login(&secret)
-        .ok_or_else(|| StepError::failed("SecretInvalid", format!("secret {name} has no username or password")))
+        .ok_or_else(|| {
+            StepError::failed("SecretMissing", format!("secret {name} does not exist"))
+        })?;
+    secrets::login(&secret).ok_or_else(|| {
+        StepError::failed("SecretInvalid", format!("secret {name} has no username or password"))
+    })
 }
 
 /// `ApplyCredentials`: the operator's own user (`weka-operator-<guid part>`, replacing the
@@ -102,11 +105,17 @@ pub fn ensure_client_credentials(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
         let api = secrets_api(s);
         let name = secrets::client_secret_name(&s.cluster);
-        if api.get_opt(&name).await.map_err(|e| api_error("SecretReadFailed", "read the client secret", e))?.is_some() {
+        if api
+            .get_opt(&name)
+            .await
+            .map_err(|e| api_error("SecretReadFailed", "read the client secret", e))?
+            .is_some()
+        {
             return Ok(());
         }
         let cli = s.active_cli_with_role(ContainerMode::Drive)?;
-        let token = cli.generate_join_token().await.map_err(|e| weka_failed("JoinTokenFailed", e))?;
+        let token =
+            cli.generate_join_token().await.map_err(|e| weka_failed("JoinTokenFailed", e))?;
         let secret = secrets::client_secret(&s.cluster, token);
         secrets::ensure(&api, &secret)
             .await
@@ -144,7 +153,10 @@ pub fn ensure_csi_credentials(s: &mut ClusterState) -> StepFuture<'_> {
             .collect();
         let api = secrets_api(s);
         let name = secrets::csi_secret_name(&s.cluster);
-        let existing = api.get_opt(&name).await.map_err(|e| api_error("SecretReadFailed", "read the CSI secret", e))?;
+        let existing = api
+            .get_opt(&name)
+            .await
+            .map_err(|e| api_error("SecretReadFailed", "read the CSI secret", e))?;
         let Some(existing) = existing else {
             let secret = secrets::csi_secret(&s.cluster, &endpoints, &nfs_ips);
             return secrets::ensure(&api, &secret)

@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
-use k8s_openapi::api::core::v1::Secret;
 use kube::runtime::events::EventType;
 use serde_json::json;
 use weka_api::constants::finalizers;
@@ -46,8 +46,16 @@ pub fn handle_graceful_deletion(s: &mut ClusterState) -> StepFuture<'_> {
         if s.status().status != WekaClusterStatus::GRACE_PERIOD {
             if let Ok(cli) = s.active_cli() {
                 let version = s.ctx.config.identity.version.clone();
-                let k8s = s.ctx.client.apiserver_version().await.map(|v| v.git_version).unwrap_or_default();
-                if let Err(err) = cli.emit_custom_event("Destroying Weka cluster", &version, &k8s).await {
+                let k8s = s
+                    .ctx
+                    .client
+                    .apiserver_version()
+                    .await
+                    .map(|v| v.git_version)
+                    .unwrap_or_default();
+                if let Err(err) =
+                    cli.emit_custom_event("Destroying Weka cluster", &version, &k8s).await
+                {
                     tracing::warn!(error = %err, "cannot emit the WEKA custom event");
                 }
             }
@@ -56,14 +64,21 @@ pub fn handle_graceful_deletion(s: &mut ClusterState) -> StepFuture<'_> {
         s.update_status(WekaClusterStatus::GRACE_PERIOD).await?;
         for mode in [Some(ContainerMode::S3), Some(ContainerMode::Nfs), None] {
             set_state(s, mode, ContainerState::Paused, "paused").await?;
-            if let Some(c) = of_mode(s, mode).find(|c| status_of(c) != WekaContainerStatus::PAUSED) {
-                return Err(StepError::wait("PausingContainers", format!("container {} is not paused yet", c.name_any())));
+            if let Some(c) = of_mode(s, mode).find(|c| status_of(c) != WekaContainerStatus::PAUSED)
+            {
+                return Err(StepError::wait(
+                    "PausingContainers",
+                    format!("container {} is not paused yet", c.name_any()),
+                ));
             }
         }
         let left = grace_left(s);
         Err(StepError::poll(
             "GracePeriod",
-            format!("the cluster is deleted and will be destroyed in {}s (gracefulDestroyDuration)", left.as_secs()),
+            format!(
+                "the cluster is deleted and will be destroyed in {}s (gracefulDestroyDuration)",
+                left.as_secs()
+            ),
             left.max(Duration::from_secs(1)),
         ))
     })
@@ -85,11 +100,16 @@ pub fn recover_paused_containers(s: &mut ClusterState) -> StepFuture<'_> {
             match api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await {
                 Ok(updated) => s.remember_container(updated),
                 Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(err) => return Err(api_error("ResumeFailed", "resume a paused container", err)),
+                Err(err) => {
+                    return Err(api_error("ResumeFailed", "resume a paused container", err));
+                }
             }
         }
         match s.containers.iter().find(|c| status_of(c) == WekaContainerStatus::PAUSED) {
-            Some(c) => Err(StepError::failed("ContainersStillPaused", format!("container {} is still paused", c.name_any()))),
+            Some(c) => Err(StepError::failed(
+                "ContainersStillPaused",
+                format!("container {} is still paused", c.name_any()),
+            )),
             None => Ok(()),
         }
     })
@@ -138,7 +158,10 @@ pub fn handle_deletion(s: &mut ClusterState) -> StepFuture<'_> {
     })
 }
 
-fn of_mode(s: &ClusterState, mode: Option<ContainerMode>) -> impl Iterator<Item = &weka_api::WekaContainer> {
+fn of_mode(
+    s: &ClusterState,
+    mode: Option<ContainerMode>,
+) -> impl Iterator<Item = &weka_api::WekaContainer> {
     s.containers.iter().filter(move |c| mode.is_none_or(|m| c.spec.mode == m))
 }
 
@@ -157,7 +180,9 @@ async fn set_state(
 ) -> Result<(), StepError> {
     let names: Vec<String> = of_mode(s, mode)
         .filter(|c| c.spec.state != Some(state))
-        .filter(|c| !(state == ContainerState::Destroying && c.metadata.deletion_timestamp.is_some()))
+        .filter(|c| {
+            !(state == ContainerState::Destroying && c.metadata.deletion_timestamp.is_some())
+        })
         .map(|c| c.name_any())
         .collect();
     if names.is_empty() {
@@ -191,7 +216,10 @@ async fn dependent_clients(s: &ClusterState) -> Result<Vec<String>, StepError> {
         .items
         .iter()
         .filter(|c| {
-            c.spec.target_cluster.as_ref().is_some_and(|t| t.name == s.name() && t.namespace == s.namespace())
+            c.spec
+                .target_cluster
+                .as_ref()
+                .is_some_and(|t| t.name == s.name() && t.namespace == s.namespace())
         })
         .map(|c| format!("{}/{}", c.namespace().unwrap_or_default(), c.name_any()))
         .collect())
@@ -205,7 +233,9 @@ async fn delete_secrets(s: &ClusterState) -> Result<(), StepError> {
         match api.delete(&name, &DeleteParams::default()).await {
             Ok(_) => tracing::info!(secret = %name, "deleted secret"),
             Err(kube::Error::Api(status)) if status.code == 404 => {}
-            Err(err) => return Err(api_error("SecretDeleteFailed", "delete a cluster secret", err)),
+            Err(err) => {
+                return Err(api_error("SecretDeleteFailed", "delete a cluster secret", err));
+            }
         }
     }
     Ok(())

@@ -33,9 +33,11 @@ fn clusterization(s: &ClusterState) -> Clusterization<'_> {
 /// scheduled, the wait says so.
 pub fn initial_containers_ready(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
-        let template = s.template.clone().map_err(|e| StepError::wait(e.reason(), e.to_string()))?;
+        let template =
+            s.template.clone().map_err(|e| StepError::wait(e.reason(), e.to_string()))?;
         let ready = clusterization(s);
-        let (drive, compute, ignored) = (ready.drive.len(), ready.compute.len(), ready.ignored.len());
+        let (drive, compute, ignored) =
+            (ready.drive.len(), ready.compute.len(), ready.ignored.len());
         let settings = s.settings();
         let expected = template.compute_containers.min(settings.form_cluster_max_compute_containers)
             as usize
@@ -43,12 +45,16 @@ pub fn initial_containers_ready(s: &mut ClusterState) -> StepFuture<'_> {
         let shortage = if drive < FORM_CLUSTER_MIN_DRIVE_CONTAINERS {
             Some((
                 "MinContainersNotReady",
-                format!("not enough drive containers ready, expected {FORM_CLUSTER_MIN_DRIVE_CONTAINERS}, got {drive}"),
+                format!(
+                    "not enough drive containers ready, expected {FORM_CLUSTER_MIN_DRIVE_CONTAINERS}, got {drive}"
+                ),
             ))
         } else if compute < FORM_CLUSTER_MIN_COMPUTE_CONTAINERS {
             Some((
                 "MinContainersNotReady",
-                format!("not enough compute containers ready, expected {FORM_CLUSTER_MIN_COMPUTE_CONTAINERS}, got {compute}"),
+                format!(
+                    "not enough compute containers ready, expected {FORM_CLUSTER_MIN_COMPUTE_CONTAINERS}, got {compute}"
+                ),
             ))
         } else if drive + compute + ignored < expected {
             Some((
@@ -63,7 +69,9 @@ pub fn initial_containers_ready(s: &mut ClusterState) -> StepFuture<'_> {
         };
         if let Some((reason, message)) = shortage {
             s.note(reason, &message).await;
-            if let Some(c) = s.condition(PODS_SCHEDULED).filter(|c| c.status == Status::False.as_str()) {
+            if let Some(c) =
+                s.condition(PODS_SCHEDULED).filter(|c| c.status == Status::False.as_str())
+            {
                 let message = format!("{message}; {}", c.message);
                 return Err(StepError::wait("Unschedulable", message));
             }
@@ -87,7 +95,10 @@ pub fn form_cluster_args(ready: &Clusterization<'_>, leadership_size: Option<u32
             .iter()
             .filter_map(|c| selection::management_ips(c).into_iter().next())
             .collect(),
-        host_ips: members.iter().filter_map(|c| selection::host_ips(c, &[]).into_iter().next()).collect(),
+        host_ips: members
+            .iter()
+            .filter_map(|c| selection::host_ips(c, &[]).into_iter().next())
+            .collect(),
         leadership_size,
     }
 }
@@ -109,7 +120,10 @@ pub fn form_cluster(s: &mut ClusterState) -> StepFuture<'_> {
             (first, form_cluster_args(&ready, leadership))
         };
         let Some(first) = first else {
-            return Err(StepError::wait("NoReadyContainers", "no container is ready to form the cluster"));
+            return Err(StepError::wait(
+                "NoReadyContainers",
+                "no container is ready to form the cluster",
+            ));
         };
         let cli = s.cli_in(&first);
         let overrides = spec.overrides.clone().unwrap_or_default();
@@ -177,7 +191,10 @@ pub fn wait_for_containers_join(s: &mut ClusterState) -> StepFuture<'_> {
                 if !joined {
                     return Err(StepError::wait(
                         "WaitingForContainersJoin",
-                        format!("container {} has not joined the cluster yet", container.name_any()),
+                        format!(
+                            "container {} has not joined the cluster yet",
+                            container.name_any()
+                        ),
                     ));
                 }
                 if cluster_id.is_none() {
@@ -194,7 +211,10 @@ pub fn wait_for_containers_join(s: &mut ClusterState) -> StepFuture<'_> {
             return Err(StepError::wait("ContainerJoinError", message));
         }
         let Some(cluster_id) = cluster_id else {
-            return Err(StepError::wait("WaitingForContainersJoin", "no container reports the cluster GUID yet"));
+            return Err(StepError::wait(
+                "WaitingForContainersJoin",
+                "no container reports the cluster GUID yet",
+            ));
         };
         if s.status().cluster_id.as_deref() != Some(cluster_id.as_str()) {
             tracing::info!(cluster_id = %cluster_id, "cluster GUID");
@@ -231,8 +251,12 @@ pub fn wait_for_drives_add(s: &mut ClusterState) -> StepFuture<'_> {
         let status = cli.status().await.map_err(|e| weka_failed("WekaStatusFailed", e))?;
         let total = status.drives.total.max(0) as usize;
         if total >= min {
-            s.event(EventType::Normal, "DrivesAdded", &format!("{total} drives are in the cluster"))
-                .await;
+            s.event(
+                EventType::Normal,
+                "DrivesAdded",
+                &format!("{total} drives are in the cluster"),
+            )
+            .await;
             return Ok(());
         }
         let message = format!(

@@ -51,8 +51,13 @@ pub fn report_unschedulable_pods(s: &mut ClusterState) -> StepFuture<'_> {
             s.persist_status().await?;
         }
         if !stuck.is_empty() {
-            s.event_throttled(EventType::Warning, "Unschedulable", &message, std::time::Duration::from_secs(60))
-                .await;
+            s.event_throttled(
+                EventType::Warning,
+                "Unschedulable",
+                &message,
+                std::time::Duration::from_secs(60),
+            )
+            .await;
         }
         Ok(())
     })
@@ -62,7 +67,8 @@ pub fn report_unschedulable_pods(s: &mut ClusterState) -> StepFuture<'_> {
 /// `PodScheduled=False/Unschedulable`.
 fn unschedulable(pod: &Pod) -> Option<String> {
     let status = pod.status.as_ref()?;
-    let bound = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
+    let bound =
+        pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
     if bound || status.phase.as_deref() != Some("Pending") {
         return None;
     }
@@ -82,13 +88,15 @@ pub fn update_counters(s: &mut ClusterState) -> StepFuture<'_> {
             ContainerMode::S3 => template.s3_containers,
             _ => template.nfs_containers,
         } as i64;
-        let cores_of = |role| match role {
-            ContainerMode::Compute => template.compute_cores,
-            ContainerMode::Drive => template.drive_cores,
-            ContainerMode::S3 => template.s3_cores,
-            _ => template.nfs_cores,
-        }
-        .max(1) as i64;
+        let cores_of = |role| {
+            match role {
+                ContainerMode::Compute => template.compute_cores,
+                ContainerMode::Drive => template.drive_cores,
+                ContainerMode::S3 => template.s3_cores,
+                _ => template.nfs_cores,
+            }
+            .max(1) as i64
+        };
         let role_metrics = |role| {
             let desired = desired_of(role);
             if desired == 0 && !matches!(role, ContainerMode::Compute | ContainerMode::Drive) {
@@ -110,7 +118,8 @@ pub fn update_counters(s: &mut ClusterState) -> StepFuture<'_> {
             s3: role_metrics(ContainerMode::S3),
             nfs: role_metrics(ContainerMode::Nfs),
         };
-        let drives = drive_counters(s, template.drive_containers as i64, template.num_drives as i64);
+        let drives =
+            drive_counters(s, template.drive_containers as i64, template.num_drives as i64);
         let printer_of = |m: &Option<RoleContainerMetrics>| {
             m.as_ref().and_then(|m| m.num_containers).map(|c| printer(&c))
         };
@@ -132,9 +141,9 @@ fn is_created(c: &WekaContainer) -> bool {
 }
 
 fn is_active(c: &WekaContainer) -> bool {
-    c.status.as_ref().is_some_and(|st| {
-        st.status == WekaContainerStatus::RUNNING && st.container_id.is_some()
-    })
+    c.status
+        .as_ref()
+        .is_some_and(|st| st.status == WekaContainerStatus::RUNNING && st.container_id.is_some())
 }
 
 /// Drives: desired from the template (virtual drives with drive sharing), created from the
@@ -163,7 +172,9 @@ fn drive_counters(s: &ClusterState, drive_containers: i64, num_drives: i64) -> C
         .sum();
     let active = drives
         .iter()
-        .flat_map(|c| c.status.as_ref().and_then(|st| st.added_drives.as_ref()).into_iter().flatten())
+        .flat_map(|c| {
+            c.status.as_ref().and_then(|st| st.added_drives.as_ref()).into_iter().flatten()
+        })
         .filter(|d| d.status == "ACTIVE")
         .count() as i64;
     counters(active, created, desired)

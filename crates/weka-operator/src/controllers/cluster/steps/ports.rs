@@ -25,8 +25,8 @@ use weka_api::WekaClusterStatus;
 use weka_api::wekacluster::ClusterPorts;
 
 use crate::allocator::{
-    ClusterKey, ClusterRange, ClusterRangeRequest, ClusterRangeSnapshot,
-    PortBlock, PortLayout, allocate_cluster_ports, must_yield,
+    ClusterKey, ClusterRange, ClusterRangeRequest, ClusterRangeSnapshot, PortBlock, PortLayout,
+    allocate_cluster_ports, must_yield,
 };
 use crate::controllers::cluster::state::{ClusterState, api_error};
 use crate::controllers::container::ContainerObject;
@@ -87,7 +87,10 @@ pub fn allocate_cluster_ranges(s: &mut ClusterState) -> StepFuture<'_> {
             if !overlapping.is_empty() {
                 return Err(StepError::poll(
                     "PortRangeContended",
-                    format!("port range {mine} is also picked by {}, which gives way", names(&keys)),
+                    format!(
+                        "port range {mine} is also picked by {}, which gives way",
+                        names(&keys)
+                    ),
                     s.shared.timing.port_recheck,
                 ));
             }
@@ -172,7 +175,10 @@ fn container_port_claims(s: &ClusterState, layout: PortLayout) -> Vec<PortBlock>
         .filter_map(|o| o.decode().ok())
         .filter_map(|c| c.status?.allocations)
         .flat_map(|a| {
-            let weka = a.weka_port.filter(|p| *p > 0).map(|p| PortBlock::new(p, layout.ports_per_container));
+            let weka = a
+                .weka_port
+                .filter(|p| *p > 0)
+                .map(|p| PortBlock::new(p, layout.ports_per_container));
             let agent = a.agent_port.filter(|p| *p > 0).map(PortBlock::single);
             weka.into_iter().chain(agent)
         })

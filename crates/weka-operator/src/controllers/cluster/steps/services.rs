@@ -108,7 +108,8 @@ pub fn has_data_services(s: &ClusterState) -> bool {
 /// Upstream's `ShouldDestroyS3Cluster`: allowed by `overrides.allowS3ClusterDestroy`, the
 /// template wants no S3 containers, at most one is left, and the S3 cluster exists.
 pub fn should_destroy_s3_cluster(s: &ClusterState) -> bool {
-    let allowed = s.cluster.spec.overrides.as_ref().and_then(|o| o.allow_s3_cluster_destroy) == Some(true);
+    let allowed =
+        s.cluster.spec.overrides.as_ref().and_then(|o| o.allow_s3_cluster_destroy) == Some(true);
     allowed
         && s.template.is_ok()
         && s3_template_count(s) == 0
@@ -130,7 +131,12 @@ pub fn destroy_s3_cluster(s: &mut ClusterState) -> StepFuture<'_> {
             ));
         }
         cli.destroy_s3_cluster().await.map_err(|e| weka_failed("S3DestroyFailed", e))?;
-        let destroyed = Desired::new(cond::S3_CLUSTER_CREATED, Status::False, "DestroyS3Cluster", "S3 cluster is destroyed");
+        let destroyed = Desired::new(
+            cond::S3_CLUSTER_CREATED,
+            Status::False,
+            "DestroyS3Cluster",
+            "S3 cluster is destroyed",
+        );
         if s.set_condition_now(destroyed) {
             s.persist_status().await?;
         }
@@ -164,7 +170,13 @@ pub fn ensure_s3_cluster(s: &mut ClusterState) -> StepFuture<'_> {
             envoy_admin_port: port(ports.lb_admin_port),
             s3_port: port(ports.s3_port),
             container_ids: ids,
-            extra_args: s.cluster.spec.s3.as_ref().and_then(|c| c.cluster_create_args.clone()).unwrap_or_default(),
+            extra_args: s
+                .cluster
+                .spec
+                .s3
+                .as_ref()
+                .and_then(|c| c.cluster_create_args.clone())
+                .unwrap_or_default(),
         };
         cli.create_s3_cluster(&params)
             .await
@@ -178,7 +190,8 @@ pub fn ensure_s3_cluster(s: &mut ClusterState) -> StepFuture<'_> {
 /// `EnsureNfs`: the NFS global configuration and the interface group `MgmtInterfaceGroup`.
 pub fn ensure_nfs(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
-        let interfaces = s.cluster.spec.nfs.as_ref().and_then(|n| n.interfaces.clone()).unwrap_or_default();
+        let interfaces =
+            s.cluster.spec.nfs.as_ref().and_then(|n| n.interfaces.clone()).unwrap_or_default();
         if interfaces.len() > 1 {
             return Err(StepError::failed(
                 "InvalidNfsConfig",
@@ -202,17 +215,27 @@ pub fn ensure_nfs(s: &mut ClusterState) -> StepFuture<'_> {
 /// `NfsIpRangesConfigured` carries the applied ranges so that unchanged ones are skipped.
 pub fn ensure_nfs_ip_ranges(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
-        let mut ranges = s.cluster.spec.nfs.as_ref().and_then(|n| n.ip_ranges.clone()).unwrap_or_default();
+        let mut ranges =
+            s.cluster.spec.nfs.as_ref().and_then(|n| n.ip_ranges.clone()).unwrap_or_default();
         ranges.sort();
         let applied = if ranges.is_empty() { "empty".to_string() } else { ranges.join(",") };
-        if s.condition(cond::NFS_IP_RANGES_CONFIGURED).is_some_and(|c| c.status == "True" && c.message == applied) {
+        if s.condition(cond::NFS_IP_RANGES_CONFIGURED)
+            .is_some_and(|c| c.status == "True" && c.message == applied)
+        {
             return Ok(());
         }
         let cli = s.active_cli()?;
         let result = cli.ensure_nfs_ip_ranges(NFS_INTERFACE_GROUP, &ranges).await;
         let desired = match &result {
-            Ok(()) => Desired::new(cond::NFS_IP_RANGES_CONFIGURED, Status::True, "Configured", applied),
-            Err(err) => Desired::new(cond::NFS_IP_RANGES_CONFIGURED, Status::False, "ConfigurationFailed", err.to_string()),
+            Ok(()) => {
+                Desired::new(cond::NFS_IP_RANGES_CONFIGURED, Status::True, "Configured", applied)
+            }
+            Err(err) => Desired::new(
+                cond::NFS_IP_RANGES_CONFIGURED,
+                Status::False,
+                "ConfigurationFailed",
+                err.to_string(),
+            ),
         };
         if s.set_condition_now(desired) {
             s.persist_status().await?;
@@ -235,7 +258,11 @@ pub fn configure_weka_home(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
         let config = &s.ctx.config.weka_home;
         let spec = s.cluster.spec.weka_home.clone().unwrap_or_default();
-        let endpoint = spec.endpoint.clone().filter(|e| !e.is_empty()).unwrap_or_else(|| config.endpoint.clone());
+        let endpoint = spec
+            .endpoint
+            .clone()
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| config.endpoint.clone());
         if endpoint.is_empty() {
             return Ok(());
         }
@@ -251,7 +278,9 @@ pub fn configure_weka_home(s: &mut ClusterState) -> StepFuture<'_> {
         cli.set_weka_home(&home).await.map_err(|e| weka_failed("WekaHomeFailed", e))?;
         let k8s = s.ctx.client.apiserver_version().await.map(|v| v.git_version).unwrap_or_default();
         let version = s.ctx.config.identity.version.clone();
-        if let Err(err) = cli.emit_custom_event("Weka cluster provisioned successfully", &version, &k8s).await {
+        if let Err(err) =
+            cli.emit_custom_event("Weka cluster provisioned successfully", &version, &k8s).await
+        {
             tracing::warn!(error = %err, "cannot emit the WEKA custom event");
         }
         Ok(())

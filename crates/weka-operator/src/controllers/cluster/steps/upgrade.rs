@@ -43,7 +43,8 @@ pub fn handle_upgrade(s: &mut ClusterState) -> StepFuture<'_> {
         }
         let overrides = s.cluster.spec.overrides.clone().unwrap_or_default();
         if overrides.upgrade_paused == Some(true) {
-            s.upgrading = Some(format!("the upgrade to {target} is paused (overrides.upgradePaused)"));
+            s.upgrading =
+                Some(format!("the upgrade to {target} is paused (overrides.upgradePaused)"));
             return Err(StepError::wait("UpgradePaused", "Upgrade is paused"));
         }
         if overrides.upgrade_all_at_once == Some(true) {
@@ -53,7 +54,8 @@ pub fn handle_upgrade(s: &mut ClusterState) -> StepFuture<'_> {
             }
             let pending = all.iter().filter(|c| !upgraded(c, &target)).count();
             if pending > 0 {
-                s.upgrading = Some(format!("{pending} containers still moving to {target} (all at once)"));
+                s.upgrading =
+                    Some(format!("{pending} containers still moving to {target} (all at once)"));
                 return Err(StepError::wait("Upgrading", "container upgrade not finished yet"));
             }
             return finish(s, &target, None).await;
@@ -70,7 +72,8 @@ pub fn handle_upgrade(s: &mut ClusterState) -> StepFuture<'_> {
             s.upgrading = Some("the upgrade is paused before the compute containers".into());
             return Err(StepError::wait("UpgradePaused", "Upgrade paused before compute phase"));
         }
-        let computes: Vec<WekaContainer> = s.containers_of(ContainerMode::Compute).cloned().collect();
+        let computes: Vec<WekaContainer> =
+            s.containers_of(ContainerMode::Compute).cloned().collect();
         if !any_on_target(&computes, &target) {
             prepare(s, &computes, UpgradePhase::Compute, &version).await?;
         }
@@ -134,18 +137,33 @@ async fn check_health(s: &mut ClusterState) -> Result<(), StepError> {
         return Err(StepError::poll("WaitingForStabilize", message, poll));
     }
     if !["OK", "REDISTRIBUTING"].contains(&status.status.as_str()) {
-        let message = format!("Weka status is not OK/REDISTRIBUTING, waiting to stabilize. status:{}", status.status);
+        let message = format!(
+            "Weka status is not OK/REDISTRIBUTING, waiting to stabilize. status:{}",
+            status.status
+        );
         return Err(StepError::poll("WaitingForStabilize", message, poll));
     }
     let Ok(template) = &s.template else { return Ok(()) };
     let upgrade = &s.ctx.config.upgrade;
     let thresholds = [
-        ("drives", status.containers.drives.active, template.drive_containers, upgrade.drive_threshold_percent),
-        ("computes", status.containers.computes.active, template.compute_containers, upgrade.compute_threshold_percent),
+        (
+            "drives",
+            status.containers.drives.active,
+            template.drive_containers,
+            upgrade.drive_threshold_percent,
+        ),
+        (
+            "computes",
+            status.containers.computes.active,
+            template.compute_containers,
+            upgrade.compute_threshold_percent,
+        ),
     ];
     for (what, active, total, percent) in thresholds {
         if (active as f64) < total as f64 * f64::from(percent) / 100.0 {
-            let message = format!("Not enough {what} containers are active, waiting to stabilize, {active}/{total}");
+            let message = format!(
+                "Not enough {what} containers are active, waiting to stabilize, {active}/{total}"
+            );
             s.note("ClusterSizeThreshold", &message).await;
             return Err(StepError::poll("ClusterSizeThreshold", message, poll));
         }
@@ -164,7 +182,8 @@ async fn rolling(
 ) -> Result<(), StepError> {
     let max_skip = s.ctx.config.upgrade.max_deactivating_containers_percent as usize;
     let total = containers.len();
-    let applied = |c: &WekaContainer| c.status.as_ref().and_then(|st| st.last_applied_image.clone());
+    let applied =
+        |c: &WekaContainer| c.status.as_ref().and_then(|st| st.last_applied_image.clone());
     let done = containers.iter().filter(|c| applied(c).as_deref() == Some(target)).count();
     s.upgrading = Some(format!("{role} containers {done}/{total} on {target}"));
     let mut skipped = 0;
@@ -172,7 +191,10 @@ async fn rolling(
         if container.metadata.deletion_timestamp.is_some() {
             skipped += 1;
             if skipped > total * max_skip / 100 {
-                return Err(StepError::wait("Upgrading", "too many containers marked for deletion"));
+                return Err(StepError::wait(
+                    "Upgrading",
+                    "too many containers marked for deletion",
+                ));
             }
             continue;
         }
@@ -188,7 +210,10 @@ async fn rolling(
             }
             return Err(StepError::wait(
                 "Upgrading",
-                format!("upgrading {role} container {} ({done}/{total} done)", container.name_any()),
+                format!(
+                    "upgrading {role} container {} ({done}/{total} done)",
+                    container.name_any()
+                ),
             ));
         }
     }
@@ -196,13 +221,20 @@ async fn rolling(
         patch_image(s, next, target).await?;
         return Err(StepError::wait(
             "Upgrading",
-            format!("starting upgrade of {role} container {} ({done}/{total} done)", next.name_any()),
+            format!(
+                "starting upgrade of {role} container {} ({done}/{total} done)",
+                next.name_any()
+            ),
         ));
     }
     Ok(())
 }
 
-async fn patch_image(s: &mut ClusterState, container: &WekaContainer, target: &str) -> Result<(), StepError> {
+async fn patch_image(
+    s: &mut ClusterState,
+    container: &WekaContainer,
+    target: &str,
+) -> Result<(), StepError> {
     let name = container.name_any();
     let patch = json!({"spec": {"image": target}});
     match s.container_api().patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await {
@@ -211,12 +243,21 @@ async fn patch_image(s: &mut ClusterState, container: &WekaContainer, target: &s
         Err(err) => return Err(api_error("UpgradeFailed", "set a container's image", err)),
     }
     tracing::info!(container = %name, image = target, "upgrading container");
-    s.event(EventType::Normal, "UpgradingContainer", &format!("container {name} moves to {target}")).await;
+    s.event(
+        EventType::Normal,
+        "UpgradingContainer",
+        &format!("container {name} moves to {target}"),
+    )
+    .await;
     Ok(())
 }
 
 /// Closes the WEKA upgrade (in the first drive container) and records the image.
-async fn finish(s: &mut ClusterState, target: &str, drive: Option<&WekaContainer>) -> Result<(), StepError> {
+async fn finish(
+    s: &mut ClusterState,
+    target: &str,
+    drive: Option<&WekaContainer>,
+) -> Result<(), StepError> {
     if let Some(drive) = drive {
         let cli = s.cli_in(&drive.name_any());
         cli.finalize_upgrade().await.map_err(|e| weka_failed("FinalizeUpgradeFailed", e))?;
@@ -234,7 +275,10 @@ mod tests {
 
     #[test]
     fn the_version_is_the_image_tag() {
-        assert_eq!(software_version("quay.io/weka.io/weka-in-container:4.4.5.118-k8s.4"), "4.4.5.118-k8s.4");
+        assert_eq!(
+            software_version("quay.io/weka.io/weka-in-container:4.4.5.118-k8s.4"),
+            "4.4.5.118-k8s.4"
+        );
         assert_eq!(software_version("registry:5000/weka:4.3.1"), "4.3.1");
         assert_eq!(software_version("registry:5000/weka"), "registry:5000/weka");
     }

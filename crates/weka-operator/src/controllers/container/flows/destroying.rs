@@ -13,22 +13,32 @@ pub static STEPS: &[Step<ContainerState>] = &[
     /* 1 */ Step::new("GetNode", node::get_node),
     /* 2 */ Step::new("refreshPod", pod::refresh_pod),
     // 3 GetWekaClient, 4 FetchTargetCluster — TODO(follow-up, CSI).
-    /* 5 */ Step::new("handleStateDestroying", lifecycle::handle_state_destroying),
+    /* 5 */
+    Step::new("handleStateDestroying", lifecycle::handle_state_destroying),
     // [metrics] — TODO(follow-up, metrics step group).
-    /* 6 */ Step::new("reconcileClusterStatusOnDeletion", deletion::reconcile_cluster_status_on_deletion)
+    /* 6 */
+    Step::new("reconcileClusterStatusOnDeletion", deletion::reconcile_cluster_status_on_deletion)
         .when(&[SHOULD_JOIN_CLUSTER, NO_CONTAINER_ID, POD_SET])
         .continue_on_error(),
-    /* 7 */ Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
+    /* 7 */
+    Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
         .when(&[BACKEND, POD_SET]),
     // 8 waitForMountsOrDrain — TODO(follow-up, node agent: clients' active mounts).
-    /* 9 */ Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
+    /* 9 */
+    Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
         .when(&[CLIENT, POD_SET]),
-    /* 10 */ Step::new("stopAndEnsureNoPod", termination::stop_and_ensure_no_pod).when(&[WEKA_CONTAINER]),
-    /* 11 */ Step::new("ensureProxyContainer", virtual_drives::ensure_proxy_container)
-        .when(&[DRIVE, USES_DRIVE_SHARING, HAS_NODE_AFFINITY]),
+    /* 10 */
+    Step::new("stopAndEnsureNoPod", termination::stop_and_ensure_no_pod).when(&[WEKA_CONTAINER]),
+    /* 11 */
+    Step::new("ensureProxyContainer", virtual_drives::ensure_proxy_container).when(&[
+        DRIVE,
+        USES_DRIVE_SHARING,
+        HAS_NODE_AFFINITY,
+    ]),
     // 12 RemoveVirtualDrives — TODO(follow-up, node agent): virtual drives are removed from the
     //    node's SSD proxy through the node agent's JSON-RPC.
-    /* 13 */ Step::new("ResignDrives", drive_signing::resign_drives)
+    /* 13 */
+    Step::new("ResignDrives", drive_signing::resign_drives)
         .when(&[MUST_RESIGN_DRIVES, DRIVE])
         .once(cond::CONTAINER_DRIVES_RESIGNED, "Destroying", "Drives resigned"),
     /* 14 */ Step::new("HandleDeletion", lifecycle::handle_deletion),

@@ -8,8 +8,14 @@ use crate::engine::Step;
 
 pub static STEPS: &[Step<ContainerState>] = &[
     // [metrics] — TODO(follow-up, metrics step group).
-    /* 1 */ Step::new("deleteEnvoyIfNoS3Neighbor", protocols::delete_envoy_if_no_s3_neighbor).when(&[ENVOY]),
-    /* 2 */ Step::new("deleteTelemetryIfNoComputeNeighbor", protocols::delete_telemetry_if_no_compute_neighbor)
-        .when(&[TELEMETRY]),
+    /* 1 */
+    Step::new("deleteEnvoyIfNoS3Neighbor", protocols::delete_envoy_if_no_s3_neighbor)
+        .when(&[ENVOY]),
+    /* 2 */
+    Step::new(
+        "deleteTelemetryIfNoComputeNeighbor",
+        protocols::delete_telemetry_if_no_compute_neighbor,
+    )
+    .when(&[TELEMETRY]),
     /* 3 */ Step::new("handleStatePaused", lifecycle::handle_state_paused),
 ];
