@@ -135,7 +135,6 @@ fn short_names_and_categories_find_custom_resources() {
 }
 
 #[test]
-#[ignore = "needs Table output (in progress)"]
 fn printer_columns_are_served_as_a_table() {
     require_kubectl!();
     widgets();
@@ -150,7 +149,6 @@ fn printer_columns_are_served_as_a_table() {
 }
 
 #[test]
-#[ignore = "needs OpenAPI (in progress)"]
 fn explain_describes_custom_resource_fields() {
     require_kubectl!();
     widgets();
@@ -327,7 +325,6 @@ fn client_side_apply_and_diff_of_a_custom_resource() {
 }
 
 #[test]
-#[ignore = "needs server-side apply (in progress)"]
 fn server_side_apply_of_a_custom_resource() {
     require_kubectl!();
     widgets();

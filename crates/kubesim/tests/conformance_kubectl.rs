@@ -58,7 +58,6 @@ fn generate_name_makes_a_unique_name() {
 }
 
 #[test]
-#[ignore = "needs Table output (in progress)"]
 fn get_prints_the_servers_table_columns() {
     require_kubectl!();
     let ns = namespace("table");
@@ -77,7 +76,6 @@ fn get_prints_the_servers_table_columns() {
 }
 
 #[test]
-#[ignore = "needs strategic merge patch (in progress)"]
 fn client_side_apply_creates_configures_and_leaves_unchanged() {
     require_kubectl!();
     let ns = namespace("csa");
@@ -97,7 +95,6 @@ fn client_side_apply_creates_configures_and_leaves_unchanged() {
 }
 
 #[test]
-#[ignore = "needs server-side apply (in progress)"]
 fn server_side_apply_creates_and_records_the_manager() {
     require_kubectl!();
     let ns = namespace("ssa");
@@ -117,7 +114,6 @@ fn server_side_apply_creates_and_records_the_manager() {
 }
 
 #[test]
-#[ignore = "needs server-side apply (in progress)"]
 fn server_side_apply_conflicts_between_managers_and_force_takes_over() {
     require_kubectl!();
     let ns = namespace("conflict");
@@ -186,7 +182,6 @@ fn deployment(name: &str, ns: &str, containers: &str) -> String {
 }
 
 #[test]
-#[ignore = "needs strategic merge patch (in progress)"]
 fn strategic_merge_patch_merges_containers_by_name() {
     require_kubectl!();
     let ns = namespace("smp");
@@ -382,7 +377,6 @@ fn server_dry_run_stores_nothing() {
 }
 
 #[test]
-#[ignore = "needs strategic merge patch and OpenAPI (in progress)"]
 fn diff_of_a_builtin_shows_the_change() {
     require_kubectl!();
     let ns = namespace("diff");
@@ -491,7 +485,6 @@ fn label_and_annotate_add_overwrite_and_remove() {
 }
 
 #[test]
-#[ignore = "needs protobuf request bodies (kubectl's typed clients send them; not assigned)"]
 fn imperative_create_commands_work() {
     require_kubectl!();
     let ns = namespace("imperative");
@@ -515,7 +508,6 @@ fn scale_uses_the_scale_subresource() {
 }
 
 #[test]
-#[ignore = "needs OpenAPI (in progress)"]
 fn explain_describes_a_builtin_field() {
     require_kubectl!();
     let run = kubectl(&["explain", "deployment.spec.replicas"]).success();

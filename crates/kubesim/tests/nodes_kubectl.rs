@@ -109,7 +109,6 @@ async fn kubectl_logs_tail_previous_and_containers() {
 /// Needs the API server's Table output for pods, which is to compute its cells with
 /// `kubesim::nodes::printer::pod_cells` (kubectl's printPod).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for server-side Table output of pods (API server)"]
 async fn kubectl_get_pods_shows_ready_and_status_columns() {
     let handle = start(1, "").await;
     create(&handle, &pod("x", json!({}))).await;

@@ -15,7 +15,7 @@ use weka_api::WekaClient;
 use weka_api::constants::conditions as cond;
 use weka_api::wekacontainer::ContainerState;
 
-/// The cluster's pods fit on no node (so no drives are allocated, whose re-signing blocks
+/// The cluster's containers match no node (so no drives are allocated, whose re-signing blocks
 /// teardown today, see the ignored test below): containers, pending pods and Secrets go.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_cluster_removes_its_containers_pods_and_secrets() {
@@ -23,9 +23,18 @@ async fn deleting_a_cluster_removes_its_containers_pods_and_secrets() {
     env.create_cluster(small_cluster("doomed", 5, 5, json!({"nodeSelector": {"pool": "none"}})))
         .await;
     env.wait_condition("doomed", cond::PODS_CREATED, "True", None).await;
-    env.wait_for("the pods exist", || async {
-        let pods = env.pods().list(&Default::default()).await.ok()?;
-        (pods.items.len() == 10).then_some(())
+    // Like upstream's `pickMatchingNode`, a container whose selector matches no node gets
+    // no pod (it says so in its conditions) rather than a pod that can never be scheduled.
+    env.wait_for("every container reports that no node matches", || async {
+        let containers = env.containers().list(&Default::default()).await.ok()?;
+        let waiting = containers
+            .items
+            .iter()
+            .filter(|c| {
+                condition_of_container(c, cond::READY).is_some_and(|r| r.reason == "NoMatchingNode")
+            })
+            .count();
+        (waiting == 10).then_some(())
     })
     .await;
 

@@ -63,6 +63,12 @@ pub enum WekaError {
     )]
     DriveNotInactive { uuid: String, status: String },
 
+    // --- drivers distribution ---
+    #[error("Version missing: {0} is not in this distribution")]
+    DistVersionMissing(String),
+    #[error("Failed to download the drivers {0}: they are not built for this kernel")]
+    DistDriversMissing(String),
+
     // --- users ---
     #[error("User {0} already exists")]
     UserExists(String),

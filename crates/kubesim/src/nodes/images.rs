@@ -117,10 +117,10 @@ impl ImageRegistry {
     pub fn pull(&self, reference: &str) -> Result<String, PullError> {
         let image = ImageRef::parse(reference)?;
         let map = self.0.read().unwrap_or_else(|p| p.into_inner());
-        if let (Some(tags), Some(tag)) = (map.get(&image.repository), &image.tag) {
-            if !tags.contains(tag) {
-                return Err(PullError::NotFound(format!("{}:{tag}", image.repository)));
-            }
+        if let (Some(tags), Some(tag)) = (map.get(&image.repository), &image.tag)
+            && !tags.contains(tag)
+        {
+            return Err(PullError::NotFound(format!("{}:{tag}", image.repository)));
         }
         let digest = image.digest.clone().unwrap_or_else(|| {
             format!(

@@ -30,6 +30,7 @@ use super::taints::{UNREACHABLE_TAINT, no_execute_grace};
 pub const MONITOR_PERIOD: Duration = Duration::from_secs(5);
 pub const GRACE_PERIOD: Duration = Duration::from_secs(40);
 
+#[allow(clippy::large_enum_variant)] // short-lived channel messages
 enum Msg {
     Node(watcher::Event<Node>),
     Lease(watcher::Event<Lease>),

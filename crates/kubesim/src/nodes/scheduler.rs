@@ -22,6 +22,7 @@ use super::schedule::{ClusterView, FitError, PodKey, pod_key, schedule};
 const RETRY_UNSCHEDULABLE: Duration = Duration::from_secs(300);
 pub const SCHEDULER_NAME: &str = "default-scheduler";
 
+#[allow(clippy::large_enum_variant)] // short-lived channel messages
 enum Msg {
     Pod(watcher::Event<Pod>),
     Node(watcher::Event<Node>),

@@ -24,7 +24,7 @@ pub fn definition_name(group: &str, version: &str, kind: &str) -> String {
 pub fn definition(resource: &Resource) -> Option<(String, Value)> {
     let info = resource.custom.as_ref()?;
     let mut schema = info.schema.as_deref().cloned().unwrap_or_else(|| json!({"type": "object"}));
-    let Some(map) = schema.as_object_mut() else { return None };
+    let map = schema.as_object_mut()?;
     map.entry("type").or_insert_with(|| json!("object"));
     let properties = map.entry("properties").or_insert_with(|| json!({}));
     if let Some(properties) = properties.as_object_mut() {

@@ -228,7 +228,7 @@ fn check_order_covers_patch(patched: &[Value], order: &[Value], merge_key: &str)
     }
     let items: Vec<&Value> = patched
         .iter()
-        .filter(|v| !(merge_key.len() > 0 && v.get(DIRECTIVE).is_some_and(|d| d == "delete")))
+        .filter(|v| merge_key.is_empty() || !v.get(DIRECTIVE).is_some_and(|d| d == "delete"))
         .collect();
     let (mut p, mut o) = (0, 0);
     while p < items.len() && o < order.len() {

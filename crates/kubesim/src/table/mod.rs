@@ -115,7 +115,8 @@ pub fn table(
     include: Include,
 ) -> Value {
     let now = Timestamp::now();
-    let (columns, cells): (Vec<Value>, Box<dyn Fn(&Value) -> Vec<Value>>) = match &resource.custom {
+    type Cells<'a> = Box<dyn Fn(&Value) -> Vec<Value> + 'a>;
+    let (columns, cells): (Vec<Value>, Cells) = match &resource.custom {
         Some(info) => (crd::columns(info), Box::new(move |o| crd::cells(info, o, now))),
         None => {
             let printer = builtin::printer(&resource.group, &resource.plural);
@@ -197,7 +198,7 @@ mod tests {
             "metadata": {"name": "c", "resourceVersion": "5"}, "data": {"a": "1"}}));
         let t = table(
             &resource,
-            &[cm.clone()],
+            std::slice::from_ref(&cm),
             json!({"resourceVersion": "7"}),
             "v1",
             Include::Metadata,
@@ -206,7 +207,7 @@ mod tests {
         assert_eq!(t["metadata"]["resourceVersion"], "7");
         assert_eq!(t["rows"][0]["cells"][0], "c");
         assert_eq!(t["rows"][0]["object"]["kind"], "PartialObjectMetadata");
-        let t = table(&resource, &[cm.clone()], json!({}), "v1beta1", Include::Object);
+        let t = table(&resource, std::slice::from_ref(&cm), json!({}), "v1beta1", Include::Object);
         assert_eq!(t["apiVersion"], "meta.k8s.io/v1beta1");
         assert_eq!(t["rows"][0]["object"]["data"]["a"], "1");
         let t = table(&resource, &[cm], json!({}), "v1", Include::None);

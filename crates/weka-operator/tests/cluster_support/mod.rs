@@ -117,7 +117,6 @@ pub fn container_timing() -> ContainerTiming {
         safety_requeue: Duration::from_secs(10),
         min_backoff: Duration::from_millis(200),
         max_backoff: Duration::from_secs(2),
-        ..ContainerTiming::default()
     }
 }
 
@@ -656,6 +655,10 @@ pub fn is_helper(c: &WekaContainer) -> bool {
 }
 
 pub fn condition<'c>(c: &'c WekaCluster, type_: &str) -> Option<&'c Condition> {
+    conditions::find(c.status.as_ref()?.conditions.as_deref()?, type_)
+}
+
+pub fn condition_of_container<'c>(c: &'c WekaContainer, type_: &str) -> Option<&'c Condition> {
     conditions::find(c.status.as_ref()?.conditions.as_deref()?, type_)
 }
 

@@ -7,6 +7,7 @@ mod cluster;
 mod container;
 mod debug;
 mod drive;
+mod drivers;
 mod fs;
 mod local;
 mod nfs;
@@ -166,6 +167,7 @@ fn all_commands() -> impl Iterator<Item = &'static Command> {
         cluster::COMMANDS,
         container::COMMANDS,
         drive::COMMANDS,
+        drivers::COMMANDS,
         fs::COMMANDS,
         s3::COMMANDS,
         nfs::COMMANDS,

@@ -281,6 +281,10 @@ impl LocalContainer {
 pub struct LocalAgent {
     pub running: bool,
     pub containers: BTreeMap<String, LocalContainer>,
+    /// What a drivers distribution serves: releases fetched with `weka version get` and driver
+    /// packages (`<version>-<kernel signature>`) fetched with `weka driver download --from`.
+    pub dist_versions: std::collections::BTreeSet<String>,
+    pub dist_drivers: std::collections::BTreeSet<String>,
 }
 
 /// Splits `ip:port`, `[v6]:port` or a bare ip.

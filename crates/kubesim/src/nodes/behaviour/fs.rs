@@ -279,10 +279,11 @@ impl Fs {
             .collect();
         let own_prefix = if normal == "/" { "/".to_string() } else { format!("{normal}/") };
         for (at, _, _) in self.mounts.iter() {
-            if let Some(rest) = at.strip_prefix(&own_prefix) {
-                if !rest.is_empty() && !rest.contains('/') {
-                    names.push(rest.to_string());
-                }
+            if let Some(rest) = at.strip_prefix(&own_prefix)
+                && !rest.is_empty()
+                && !rest.contains('/')
+            {
+                names.push(rest.to_string());
             }
         }
         names.sort();

@@ -58,10 +58,10 @@ pub async fn serve(nodes: Option<Arc<Nodes>>, pod: Pod, query: QueryParams) -> R
     let start = buffer.tail_start(tail);
     let mut text = String::new();
     for line in buffer.lines_from(start) {
-        if let Some((seconds, Some(latest))) = since {
-            if latest.duration_since(line.time).as_secs() > seconds {
-                continue;
-            }
+        if let Some((seconds, Some(latest))) = since
+            && latest.duration_since(line.time).as_secs() > seconds
+        {
+            continue;
         }
         text.push_str(&render(&line, timestamps));
     }

@@ -114,6 +114,7 @@ fn bad_request(message: &str) -> Response {
 }
 
 /// The container a request means: the named one, or the only one.
+#[allow(clippy::result_large_err)] // the error is the HTTP response itself
 fn pick_container(pod: &Pod, asked: Option<&str>) -> Result<String, Response> {
     let spec = pod.spec.clone().unwrap_or_default();
     let name = pod.metadata.name.clone().unwrap_or_default();
@@ -138,6 +139,7 @@ fn pick_container(pod: &Pod, asked: Option<&str>) -> Result<String, Response> {
 }
 
 /// The kubelet-side runtime of the pod and the slot of a container.
+#[allow(clippy::result_large_err)] // the error is the HTTP response itself
 fn locate(
     nodes: Option<&Nodes>,
     pod: &Pod,

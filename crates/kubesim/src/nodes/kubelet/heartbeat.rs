@@ -94,10 +94,10 @@ pub async fn run(kubelet: std::sync::Arc<Kubelet>) {
             if let Err(error) = renew_lease(&kubelet).await {
                 tracing::debug!(node = %kubelet.name, %error, "lease renewal failed");
             }
-            if was_partitioned || beats % STATUS_EVERY == 0 {
-                if let Err(error) = post_ready(&kubelet).await {
-                    tracing::debug!(node = %kubelet.name, %error, "node status update failed");
-                }
+            if (was_partitioned || beats.is_multiple_of(STATUS_EVERY))
+                && let Err(error) = post_ready(&kubelet).await
+            {
+                tracing::debug!(node = %kubelet.name, %error, "node status update failed");
             }
             beats = beats.wrapping_add(1);
         }

@@ -153,10 +153,10 @@ impl Kubelet {
     }
 
     fn release_ip(&self, ip: &str) {
-        if let Some(octet) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
-            if ip.starts_with(self.config.pod_cidr.trim_end_matches(".0/24")) {
-                self.ips.lock().unwrap_or_else(|p| p.into_inner()).remove(&octet);
-            }
+        if let Some(octet) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok())
+            && ip.starts_with(self.config.pod_cidr.trim_end_matches(".0/24"))
+        {
+            self.ips.lock().unwrap_or_else(|p| p.into_inner()).remove(&octet);
         }
     }
 

@@ -573,11 +573,11 @@ impl Worker {
             }
             Event::Ready { idx, generation, ready } => {
                 let slot = &mut self.slots[idx];
-                if slot.generation == generation {
-                    if let Some(instance) = slot.instance.as_mut() {
-                        instance.behaviour_ready = ready;
-                        slot.record.ready = ready && instance.probe_ready.unwrap_or(true);
-                    }
+                if slot.generation == generation
+                    && let Some(instance) = slot.instance.as_mut()
+                {
+                    instance.behaviour_ready = ready;
+                    slot.record.ready = ready && instance.probe_ready.unwrap_or(true);
                 }
             }
             Event::Probe { idx, generation, liveness, ok } => {
@@ -641,10 +641,10 @@ impl Worker {
     fn command(&mut self, command: Command) {
         match command {
             Command::Crash { container, exit_code } => {
-                if let Some(idx) = self.slots.iter().position(|s| s.container.name == container) {
-                    if self.slots[idx].instance.is_some() {
-                        self.exited(idx, exit_code);
-                    }
+                if let Some(idx) = self.slots.iter().position(|s| s.container.name == container)
+                    && self.slots[idx].instance.is_some()
+                {
+                    self.exited(idx, exit_code);
                 }
             }
         }

@@ -160,15 +160,15 @@ pub async fn prepare(
         } else if let Some(projected) = &volume.projected {
             let tree = Tree::new();
             for source in projected.sources.iter().flatten() {
-                if let Some(cm) = &source.config_map {
-                    if let Some(data) = sources.config_map(&cm.name).await {
-                        fill(&tree, &data, cm.items.as_ref());
-                    }
+                if let Some(cm) = &source.config_map
+                    && let Some(data) = sources.config_map(&cm.name).await
+                {
+                    fill(&tree, &data, cm.items.as_ref());
                 }
-                if let Some(secret) = &source.secret {
-                    if let Some(data) = sources.secret(&secret.name).await {
-                        fill(&tree, &data, secret.items.as_ref());
-                    }
+                if let Some(secret) = &source.secret
+                    && let Some(data) = sources.secret(&secret.name).await
+                {
+                    fill(&tree, &data, secret.items.as_ref());
                 }
                 if let Some(token) = &source.service_account_token {
                     let data = BTreeMap::from([(
@@ -209,10 +209,10 @@ impl PodVolumes {
             }
         }
         let covered = out.iter().any(|(at, _, _)| at.trim_end_matches('/') == TOKEN_MOUNT);
-        if let Some((tree, base)) = self.0.get("\u{0}service-account") {
-            if !covered {
-                out.push((TOKEN_MOUNT.to_string(), tree.clone(), base.clone()));
-            }
+        if let Some((tree, base)) = self.0.get("\u{0}service-account")
+            && !covered
+        {
+            out.push((TOKEN_MOUNT.to_string(), tree.clone(), base.clone()));
         }
         out
     }

@@ -115,17 +115,17 @@ impl AffinityState {
             let domain = |key: &str| labels.get(key).cloned();
             if incoming_has_terms {
                 for (i, term) in required.iter().enumerate() {
-                    if term_selects(term, ns, other, view) {
-                        if let Some(value) = domain(&term.topology_key) {
-                            state.affinity[i].1.insert(value);
-                        }
+                    if term_selects(term, ns, other, view)
+                        && let Some(value) = domain(&term.topology_key)
+                    {
+                        state.affinity[i].1.insert(value);
                     }
                 }
                 for (i, term) in anti.iter().enumerate() {
-                    if term_selects(term, ns, other, view) {
-                        if let Some(value) = domain(&term.topology_key) {
-                            state.anti_affinity[i].1.insert(value);
-                        }
+                    if term_selects(term, ns, other, view)
+                        && let Some(value) = domain(&term.topology_key)
+                    {
+                        state.anti_affinity[i].1.insert(value);
                     }
                 }
                 for w in preferred_affinity(pod) {
@@ -154,14 +154,10 @@ impl AffinityState {
             }
             let other_ns = namespace(other);
             for term in required_anti_affinity(other) {
-                if term_selects(term, other_ns, pod, view) {
-                    if let Some(value) = domain(&term.topology_key) {
-                        state
-                            .existing_anti
-                            .entry(term.topology_key.clone())
-                            .or_default()
-                            .insert(value);
-                    }
+                if term_selects(term, other_ns, pod, view)
+                    && let Some(value) = domain(&term.topology_key)
+                {
+                    state.existing_anti.entry(term.topology_key.clone()).or_default().insert(value);
                 }
             }
             for term in required_affinity(other) {

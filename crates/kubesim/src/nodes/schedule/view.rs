@@ -130,12 +130,12 @@ impl ClusterView {
     }
 
     pub fn remove_pod(&mut self, key: &PodKey) {
-        if let Some(node) = self.pod_node.remove(key) {
-            if let Some(info) = self.nodes.get_mut(&node) {
-                info.remove(key);
-                if info.node.is_none() && info.pods.is_empty() {
-                    self.nodes.remove(&node);
-                }
+        if let Some(node) = self.pod_node.remove(key)
+            && let Some(info) = self.nodes.get_mut(&node)
+        {
+            info.remove(key);
+            if info.node.is_none() && info.pods.is_empty() {
+                self.nodes.remove(&node);
             }
         }
     }

@@ -580,12 +580,12 @@ fn head_tail(env: &Env, name: &str, args: &[String], stdin: &[u8]) -> CommandOut
             i += 2;
             continue;
         }
-        if let Some(n) = arg.strip_prefix('-').and_then(|n| n.strip_prefix('n').or(Some(n))) {
-            if let Ok(n) = n.parse() {
-                count = n;
-                i += 1;
-                continue;
-            }
+        if let Some(n) = arg.strip_prefix('-').and_then(|n| n.strip_prefix('n').or(Some(n)))
+            && let Ok(n) = n.parse()
+        {
+            count = n;
+            i += 1;
+            continue;
         }
         files.push(arg);
         i += 1;

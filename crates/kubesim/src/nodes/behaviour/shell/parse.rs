@@ -130,11 +130,11 @@ impl Parser {
 
     fn pipeline(&mut self) -> Result<Pipeline, ParseError> {
         let mut negated = false;
-        if let Some(Token::Word(w)) = self.tokens.get(self.at) {
-            if w == &vec![Piece::Text("!".into())] {
-                negated = true;
-                self.at += 1;
-            }
+        if let Some(Token::Word(w)) = self.tokens.get(self.at)
+            && w == &vec![Piece::Text("!".into())]
+        {
+            negated = true;
+            self.at += 1;
         }
         let mut commands = vec![self.simple()?];
         while self.peek_op() == Some("|") {

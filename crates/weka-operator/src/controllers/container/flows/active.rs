@@ -135,13 +135,13 @@ pub static STEPS: &[Step<ContainerState>] =
         /* 35 */ Step::new("HandleNodeNotReady", node::handle_node_not_ready),
         /* 36 */ Step::new("WaitForPodRunning", pod::wait_for_pod_running),
         /* 37 */
-        Step::new("AllocateResources", resources::allocate_resources)
-            .when(&[ALLOCATABLE, NO_ALLOCATIONS])
-            .once(
-                cond::CONTAINER_RESOURCES_ALLOCATED,
-                "ResourcesAllocated",
-                "ports and drives allocated",
-            ),
+        // Allocations already in status (written just before a restart, say) only need the
+        // condition recorded: the step returns at once then; no "no allocations yet" predicate.
+        Step::new("AllocateResources", resources::allocate_resources).when(&[ALLOCATABLE]).once(
+            cond::CONTAINER_RESOURCES_ALLOCATED,
+            "ResourcesAllocated",
+            "ports and drives allocated",
+        ),
         /* 38 */
         Step::new("AllocateDrivesIfNeeded", resources::allocate_drives_if_needed)
             .when(&[DRIVE, NEEDS_DRIVES])

@@ -110,8 +110,6 @@ pub const HAS_NODE_AFFINITY: P = ("has node affinity", |s| s.node_affinity().is_
 pub const SHOULD_ALLOCATE_NICS: P =
     ("should allocate NICs", crate::controllers::container::steps::nics::should_allocate_nics);
 pub const ALLOCATABLE: P = ("allocatable", |s| s.mode().is_allocatable());
-pub const NO_ALLOCATIONS: P =
-    ("status.allocations is not set", |s| s.status().allocations.is_none());
 pub const ALLOCATABLE_OR_CLIENT: P =
     ("allocatable or client", |s| s.mode().is_allocatable() || s.mode() == ContainerMode::Client);
 pub const DRIVE: P = ("drive", |s| s.mode() == ContainerMode::Drive);

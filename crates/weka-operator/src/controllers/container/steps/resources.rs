@@ -39,6 +39,9 @@ const VERIFY_TIMEOUT: Duration = Duration::from_secs(10);
 /// node and recorded in `status.allocations`; event `ResourcesAllocated`.
 pub fn allocate_resources(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
+        if s.status().allocations.is_some() {
+            return Ok(());
+        }
         let node = s
             .node_affinity()
             .map(str::to_string)
