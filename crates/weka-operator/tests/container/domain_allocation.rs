@@ -2,13 +2,10 @@
 //! claimed on its node (with the node's resourceVersion, never twice, also across operator
 //! restarts), recorded in its status and written into its pod; the drivers loader runs first.
 
-mod container_domain_support;
-mod container_support;
-
 use std::collections::BTreeSet;
 
-use container_domain_support::*;
-use container_support::*;
+use crate::domain_support::*;
+use crate::support::*;
 use serde_json::json;
 use weka_api::constants::{annotations, conditions as cond};
 

@@ -1,10 +1,8 @@
 //! The HTTP endpoints and the start-up CRD check, against kubesim.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use kubesim::{FaultAction, FaultRule};
 use weka_operator::cli::ConnectArgs;
 use weka_operator::metrics::Metrics;

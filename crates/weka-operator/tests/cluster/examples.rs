@@ -4,11 +4,9 @@
 //! --for=condition=Ready`, with `status.status` Ready and the printer columns filled.
 //! Example 05 is rejected at admission by the CRD's CEL rules.
 
-mod cluster_support;
-
 use std::time::Duration;
 
-use cluster_support::*;
+use crate::support::*;
 use serde_json::{Value, json};
 use weka_api::constants::conditions as cond;
 

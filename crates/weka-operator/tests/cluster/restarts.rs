@@ -4,12 +4,10 @@
 //! exactly the containers the templates ask for (no duplicates), one WEKA cluster per
 //! WekaCluster, port ranges that never overlap, and teardown leaves nothing behind.
 
-mod cluster_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use cluster_support::*;
+use crate::support::*;
 use serde_json::json;
 use weka_api::constants::conditions as cond;
 

@@ -2,11 +2,9 @@
 //! event, no pod, and no retry loop (the controller waits for the spec to change) — and the
 //! other containers keep being reconciled.
 
-mod container_support;
-
 use std::time::{Duration, Instant};
 
-use container_support::*;
+use crate::support::*;
 use kubesim::store::{Generation, WriteOptions};
 use serde_json::json;
 use weka_api::constants::conditions as cond;

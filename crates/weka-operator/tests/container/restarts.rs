@@ -2,11 +2,9 @@
 //! restarted at random points of a bring-up and a deletion, it still converges, with one pod
 //! per container and no finalizer left behind.
 
-mod container_support;
-
 use std::time::{Duration, Instant};
 
-use container_support::*;
+use crate::support::*;
 use serde_json::json;
 use weka_api::constants::conditions as cond;
 

@@ -1,10 +1,8 @@
 //! What reconciles get from the context: the shared caches and an event recorder.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::events::v1::Event as K8sEvent;
 use kube::runtime::events::{Event, EventType};

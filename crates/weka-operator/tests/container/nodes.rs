@@ -1,9 +1,7 @@
 //! The container's node: NotReady, cordoned, or gone, as the flows reflect it (conditions,
 //! events), with the opt-in deletion of containers whose node left.
 
-mod container_support;
-
-use container_support::*;
+use crate::support::*;
 use kube::api::{Patch, PatchParams};
 use serde_json::json;
 use weka_api::constants::conditions as cond;

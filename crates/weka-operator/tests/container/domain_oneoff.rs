@@ -1,11 +1,8 @@
 //! One-off containers: their result is read from the pod into status, processed by mode, and
 //! the finished container cleaned up.
 
-mod container_domain_support;
-mod container_support;
-
-use container_domain_support::*;
-use container_support::*;
+use crate::domain_support::*;
+use crate::support::*;
 use serde_json::{Value, json};
 use weka_api::constants::annotations;
 

@@ -3,12 +3,10 @@
 //! progress shows in `Progressing` (reason `Upgrading`), and `status.lastAppliedImage` is the
 //! new image at the end.
 
-mod cluster_support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use cluster_support::*;
+use crate::support::*;
 use kube::ResourceExt;
 use serde_json::json;
 use weka_api::WekaContainer;

@@ -5,12 +5,10 @@
 //! in upstream's order; a bad template reported instead of a crash loop; scaling up (new
 //! containers join with join IPs) and down (through the containers' stop protocol).
 
-mod cluster_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use cluster_support::*;
+use crate::support::*;
 use kube::ResourceExt;
 use serde_json::json;
 use weka_api::constants::{conditions as cond, finalizers, labels};

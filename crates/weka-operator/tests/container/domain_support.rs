@@ -17,7 +17,7 @@ use weka_api::constants::annotations;
 use weka_api::{WekaCluster, WekaContainer};
 use wekasim::{AgentKey, CreateCluster};
 
-use crate::container_support::*;
+use crate::support::*;
 
 /// The base of the test cluster's port range.
 pub const BASE_PORT: i64 = 35000;

@@ -2,9 +2,7 @@
 //! `PodsScheduled` condition, in `Progressing` and in a Warning event, and becomes Ready once
 //! nodes appear.
 
-mod cluster_support;
-
-use cluster_support::*;
+use crate::support::*;
 use serde_json::json;
 use weka_api::constants::conditions as cond;
 use weka_operator::controllers::cluster::PODS_SCHEDULED;

@@ -7,9 +7,7 @@
 //! command line, and resources.json is written by the test when the operator does not write
 //! it (the `WriteResources` step of the follow-up work): neither is this part's work.
 
-mod container_support;
-
-use container_support::*;
+use crate::support::*;
 use serde_json::json;
 use weka_api::constants::conditions as cond;
 

@@ -2,11 +2,9 @@
 //! over when the leader dies (within the lease duration) or shuts down (at once), and the
 //! controllers keep reconciling.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::Api;
 use weka_operator::leader_election::Leadership;

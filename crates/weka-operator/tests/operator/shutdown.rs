@@ -1,14 +1,12 @@
 //! Graceful shutdown: no new work, in-flight reconciles finish within the shutdown timeout
 //! (or are abandoned after it), the Lease is released, and the binary exits 0 on SIGTERM.
 
-mod common;
-
 use std::convert::Infallible;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::runtime::controller::Action;

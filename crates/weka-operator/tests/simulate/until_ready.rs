@@ -1,11 +1,9 @@
 //! `weka-operator simulate --until-ready`: exit 0 once every applied cluster is Ready, or
 //! non-zero with the reason (conditions, scheduling messages) when the deadline passes.
 
-mod simulate_support;
-
 use std::time::Duration;
 
-use simulate_support::{SMALL_CLUSTER, run_to_end, scratch, write};
+use crate::support::{SMALL_CLUSTER, run_to_end, scratch, write};
 
 #[test]
 fn until_ready_exits_zero_once_the_cluster_is_ready() {

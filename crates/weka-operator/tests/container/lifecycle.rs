@@ -2,9 +2,7 @@
 //! recreated after someone deletes it, rolled to a new image and paused — every replacement
 //! through the stop protocol, never a forced delete.
 
-mod container_support;
-
-use container_support::*;
+use crate::support::*;
 use serde_json::json;
 use weka_api::constants::conditions as cond;
 

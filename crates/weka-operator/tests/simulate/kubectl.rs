@@ -1,12 +1,10 @@
 //! `weka-operator simulate` as a user runs it: started in the background (a second
 //! terminal), driven with real kubectl against the kubeconfig it writes, stopped with Ctrl-C.
 
-mod simulate_support;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use simulate_support::{SMALL_CLUSTER, Simulation, scratch, write};
+use crate::support::{SMALL_CLUSTER, Simulation, scratch, write};
 
 /// The bring-up of the small cluster, zero latencies, on 5 nodes.
 fn small_cluster(test: &str) -> Simulation {

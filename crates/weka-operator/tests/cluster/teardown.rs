@@ -3,11 +3,9 @@
 //! that use the cluster hold the deletion back (condition and event) until they go; the
 //! graceful destroy period pauses the containers first.
 
-mod cluster_support;
-
 use std::time::Duration;
 
-use cluster_support::*;
+use crate::support::*;
 use kube::ResourceExt;
 use kube::api::PostParams;
 use serde_json::json;

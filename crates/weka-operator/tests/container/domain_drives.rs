@@ -2,11 +2,8 @@
 //! they learn their cluster identity, the drive container adds its allocated drives to WEKA
 //! and records them, and both become Ready.
 
-mod container_domain_support;
-mod container_support;
-
-use container_domain_support::*;
-use container_support::*;
+use crate::domain_support::*;
+use crate::support::*;
 use serde_json::json;
 use weka_api::constants::conditions as cond;
 

@@ -1,0 +1,14 @@
+//! WekaContainer controller tests against kubesim + wekasim, in one test binary.
+
+mod domain_support;
+mod support;
+
+mod bad_input;
+mod domain_allocation;
+mod domain_drives;
+mod domain_oneoff;
+mod lifecycle;
+mod modes;
+mod nodes;
+mod restarts;
+mod teardown;
