@@ -125,7 +125,6 @@ async fn example_17_drive_sharing_reaches_ready() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs every virtual drive added to WEKA: of several virtual drives on one physical drive (same serial) only one is added (8 of 12 per container here), so the cluster waits in WaitForDrives"]
 async fn example_19_mixed_drive_sharing_reaches_ready() {
     let nodes = nodes(6, |i| {
         NodeSpec::backend(&format!("backend-{i}")).ip(&format!("10.100.0.{}", i + 10))

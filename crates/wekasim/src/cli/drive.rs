@@ -205,6 +205,7 @@ mod tests {
 
     use crate::cli::testkit::{Kit, TIB, assert_shape};
     use crate::latency::Latencies;
+    use crate::world::local::{AgentKey, BlockDevice};
 
     #[test]
     fn added_drives_phase_in_then_are_active() {
@@ -262,6 +263,37 @@ mod tests {
         let drive = kit.json("drive-0", &format!("cluster drive {uuid} --json"))[0].clone();
         assert_eq!(drive["uuid"], uuid);
         assert_eq!(drive["pool"], "iubig");
+    }
+
+    #[test]
+    fn virtual_drives_of_one_physical_drive_are_distinct_drives() {
+        let mut kit = Kit::formed(2, 0);
+        let uuids = [
+            "0f7c7c4e-6a0e-4d36-9a39-6c1b8f3a0001",
+            "0f7c7c4e-6a0e-4d36-9a39-6c1b8f3a0002",
+            "0f7c7c4e-6a0e-4d36-9a39-6c1b8f3a0003",
+        ];
+        let shared = |uuid: &str| BlockDevice {
+            path: uuid.to_string(),
+            serial: "SHARED-SN-0".to_string(),
+            size_bytes: TIB / 4,
+        };
+        let devices = uuids.iter().map(|u| shared(u)).collect();
+        kit.world.set_block_devices(&AgentKey::from("drive-0"), "drive", devices).unwrap();
+        for uuid in &uuids[..2] {
+            kit.ok("drive-0", &format!("cluster drive add 0 {uuid} --pool iu4k"));
+        }
+        kit.ok("drive-0", &format!("cluster drive add 0 {} --pool iubig", uuids[2]));
+        let drives = kit.json("drive-0", "cluster drive --container 0 --json");
+        let mut added: Vec<&str> =
+            drives.as_array().unwrap().iter().map(|d| d["uuid"].as_str().unwrap()).collect();
+        added.sort();
+        assert_eq!(added, uuids);
+        assert!(drives.as_array().unwrap().iter().all(|d| d["serial_number"] == "SHARED-SN-0"));
+        let again = kit.err("drive-0", &format!("cluster drive add 0 {}", uuids[0]));
+        assert!(again.contains("Device is already in use"), "{again}");
+        let elsewhere = kit.err("drive-1", &format!("cluster drive add 1 {}", uuids[1]));
+        assert!(elsewhere.contains("Device is already in use"), "{elsewhere}");
     }
 
     #[test]

@@ -144,10 +144,7 @@ impl Cluster {
                 })
             })
             .ok_or_else(|| WekaError::DeviceNotFound { host, path: path.to_string() })?;
-        let in_use = self.drives_of(host).any(|d| {
-            d.device_path == device.path || (!device.serial.is_empty() && d.serial == device.serial)
-        });
-        if in_use {
+        if self.device_in_use(host, &device) {
             return Err(WekaError::DeviceInUse { host, path: path.to_string() });
         }
         let uuid = if is_uuid(path) { path.to_string() } else { ctx.rng.uuid() };
@@ -172,6 +169,19 @@ impl Cluster {
         let event = Event::DriveActive { guid: self.guid.clone(), uuid: uuid.clone() };
         ctx.schedule.after(ctx.now, ctx.latencies.drive_activate, event);
         Ok(uuid)
+    }
+
+    /// Whether WEKA already has `device`. A virtual drive is named by its UUID, which is the
+    /// drive's UUID in the whole cluster: several virtual drives carved from one physical drive
+    /// share its serial and are still distinct drives. A physical device is in use on `host`
+    /// when a drive there has its path or its serial.
+    fn device_in_use(&self, host: HostId, device: &BlockDevice) -> bool {
+        if is_uuid(&device.path) {
+            return self.drive(&device.path).is_some();
+        }
+        self.drives_of(host).any(|d| {
+            d.device_path == device.path || (!device.serial.is_empty() && d.serial == device.serial)
+        })
     }
 
     /// PHASING_OUT, then INACTIVE after the `drive_deactivate` latency; repeating is harmless.
