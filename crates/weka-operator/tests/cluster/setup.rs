@@ -268,7 +268,6 @@ async fn scaling_the_template_adds_and_removes_containers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs force-resign-drives to finish: the WekaContainer controller waits for the helper's results.json, which wekasim's runtime does not write for that instruction"]
 async fn scaling_drive_containers_down_removes_the_newest() {
     let env = Env::with_backends(6).await;
     env.create_cluster(small_cluster("delta", 6, 5, json!({}))).await;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod, Secret};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
@@ -221,7 +221,7 @@ impl Env {
             annotations::WEKA_DRIVES: serde_json::to_string(&serials).unwrap(),
             annotations::SHARED_DRIVES: serde_json::to_string(&shared).unwrap(),
         }}});
-        let api: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.client.clone());
+        let api: Api<Node> = Api::all(self.client.clone());
         wait_for("the node is registered", TIMEOUT, || async {
             api.patch(&spec.name, &PatchParams::default(), &Patch::Merge(&patch)).await.ok()
         })
@@ -277,6 +277,12 @@ impl Env {
         }
         operator.register::<WekaCluster, _>(WekaClusterController::with_timing(cluster_timing()));
         self.operators.push(operator.start().await.expect("operator starts"));
+    }
+
+    /// The `/metrics` address of the newest operator instance (when [`Env::args`] asks for
+    /// one, e.g. `--metrics-bind-address=127.0.0.1:0`).
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.operators.last().and_then(|o| o.metrics_addr())
     }
 
     /// Drops every operator instance at once, like a crash (in-flight reconciles are
@@ -535,10 +541,54 @@ impl Env {
             .collect()
     }
 
+    /// Serials of the nodes' disks that carry the signature of WEKA cluster `guid`, as the
+    /// nodes' kernels show them.
+    pub async fn drives_signed_by(&self, guid: &str) -> Vec<String> {
+        let api: Api<Node> = Api::all(self.client.clone());
+        let nodes = api.list(&ListParams::default()).await.expect("nodes");
+        let mut serials: Vec<String> = nodes
+            .items
+            .iter()
+            .flat_map(|n| self.runtime.kernel_drives(&n.name_any()))
+            .filter(|d| d.weka_guid == guid)
+            .map(|d| d.serial_id)
+            .collect();
+        serials.sort();
+        serials
+    }
+
+    /// Claims the nodes still carry (`node: annotation=value`, empty ones left out).
+    pub async fn node_claims(&self) -> Vec<String> {
+        let api: Api<Node> = Api::all(self.client.clone());
+        let nodes = api.list(&ListParams::default()).await.expect("nodes");
+        let keys = [
+            annotations::DRIVE_CLAIMS,
+            annotations::PORT_CLAIMS,
+            annotations::VIRTUAL_DRIVE_CLAIMS,
+        ];
+        let mut claims = Vec::new();
+        for node in &nodes.items {
+            for key in keys {
+                let value = node.annotations().get(key).map(|v| v.trim()).unwrap_or_default();
+                if !matches!(value, "" | "{}" | "null") {
+                    claims.push(format!("{}: {key}={value}", node.name_any()));
+                }
+            }
+        }
+        claims
+    }
+
     /// Asserts nothing of any cluster is left: no WekaContainers, pods, Secrets of the
-    /// operator, Leases. (The container controller's node helpers — drivers loaders and
-    /// other one-off operations, owned by no cluster — keep their own lifetime.)
+    /// operator, Leases, claims on the nodes; and the helpers containers made for
+    /// themselves (force-resign-drives, owned by the container) go with them, within
+    /// [`TIMEOUT`]. (The container controller's node helpers — drivers loaders and other
+    /// one-off operations, owned by no cluster — keep their own lifetime.)
     pub async fn assert_nothing_left(&self) {
+        self.wait_for("the helpers of deleted containers gone", || async {
+            let list = self.containers().list(&ListParams::default()).await.ok()?;
+            list.items.iter().all(|c| !owned_by_a_container(c)).then_some(())
+        })
+        .await;
         let list = self.containers().list(&ListParams::default()).await.expect("list");
         let helpers: Vec<String> =
             list.items.iter().filter(|c| is_helper(c)).map(|c| c.name_any()).collect();
@@ -554,6 +604,7 @@ impl Env {
             secrets.items.iter().map(|s| s.name_any()).filter(|n| n.starts_with("weka-")).collect();
         assert_eq!(secrets, Vec::<String>::new(), "secrets left");
         assert_eq!(self.leases().await, Vec::<String>::new(), "leases left");
+        assert_eq!(self.node_claims().await, Vec::<String>::new(), "node claims left");
     }
 
     /// Waits until the WekaCluster is gone.
@@ -652,6 +703,12 @@ pub fn is_helper(c: &WekaContainer) -> bool {
         c.spec.mode,
         DriversLoader | DriversBuilder | AdhocOp | AdhocOpWithContainer | Discovery
     )
+}
+
+/// A helper a WekaContainer made for itself (its controller is that container), such as the
+/// force-resign-drives container a drive container's teardown runs.
+pub fn owned_by_a_container(c: &WekaContainer) -> bool {
+    c.owner_references().iter().any(|o| o.kind == "WekaContainer" && o.controller == Some(true))
 }
 
 pub fn condition<'c>(c: &'c WekaCluster, type_: &str) -> Option<&'c Condition> {

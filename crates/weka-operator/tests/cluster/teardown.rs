@@ -1,5 +1,6 @@
 //! Deleting a WekaCluster: its containers are destroyed through the container controller's
-//! stop protocol (no pod force-deleted), its Secrets removed, nothing left behind; WekaClients
+//! stop protocol (no pod force-deleted), their drives re-signed, their node claims released,
+//! its Secrets removed, nothing left behind; WekaClients
 //! that use the cluster hold the deletion back (condition and event) until they go; the
 //! graceful destroy period pauses the containers first.
 
@@ -13,8 +14,8 @@ use weka_api::WekaClient;
 use weka_api::constants::conditions as cond;
 use weka_api::wekacontainer::ContainerState;
 
-/// The cluster's containers match no node (so no drives are allocated, whose re-signing blocks
-/// teardown today, see the ignored test below): containers, pending pods and Secrets go.
+/// The cluster's containers match no node (so no pods run and no drives are allocated):
+/// containers and Secrets go.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_cluster_removes_its_containers_pods_and_secrets() {
     let env = Env::with_backends(5).await;
@@ -43,15 +44,19 @@ async fn deleting_a_cluster_removes_its_containers_pods_and_secrets() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs force-resign-drives to finish: the WekaContainer controller waits for the helper's results.json, which wekasim's runtime does not write for that instruction"]
 async fn deleting_a_ready_cluster_destroys_it_and_leaves_nothing() {
     let env = Env::with_backends(5).await;
     env.create_cluster(small_cluster("formed", 5, 5, json!({}))).await;
     env.kubectl_wait_ready("formed", Duration::from_secs(120)).await;
+    let guid = env.cluster("formed").await.unwrap().status.unwrap().cluster_id.unwrap();
+    assert_eq!(env.drives_signed_by(&guid).await.len(), 5, "one drive per drive container");
 
     env.delete_cluster("formed").await;
     env.wait_cluster_gone("formed", Duration::from_secs(120)).await;
     env.assert_nothing_left().await;
+    // Each drive container's teardown re-signed its drive (force-resign-drives), so that a
+    // new cluster may take it.
+    assert_eq!(env.drives_signed_by(&guid).await, Vec::<String>::new(), "drives not re-signed");
     env.finish();
 }
 

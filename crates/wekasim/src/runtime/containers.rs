@@ -99,14 +99,7 @@ impl Instance<'_> {
 
     /// The node's WEKA-signed disks as the kernel shows them.
     pub(crate) fn kernel_drives(&self) -> Vec<KernelDrive> {
-        let signed = self.rt.signed_disks(self.node());
-        let disks = self.rt.node_disks(self.node());
-        let world = self.world();
-        disks
-            .iter()
-            .filter(|d| signed.contains(&d.serial))
-            .map(|d| KernelDrive::of(d, &world))
-            .collect()
+        self.rt.kernel_drives(self.node())
     }
 
     /// A STEM container (`dist`, `adhoc`): set up and started, never joining a cluster.

@@ -2,6 +2,8 @@
 //! node's name, so tests and the operator's allocations can name them without asking. Also
 //! the `drives.json` entries the runtime writes for the drives it was given.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use crate::world::WekaWorld;
@@ -49,8 +51,10 @@ pub struct KernelDrive {
 }
 
 impl KernelDrive {
-    pub fn of(disk: &NodeDisk, world: &WekaWorld) -> KernelDrive {
-        let guid = cluster_of_serial(world, &disk.serial);
+    /// The disk as the kernel shows it: signed by the cluster that has a drive on it, unless
+    /// that drive's signature was erased since (`erased`: drive UUIDs).
+    pub fn of(disk: &NodeDisk, world: &WekaWorld, erased: &BTreeSet<String>) -> KernelDrive {
+        let guid = cluster_of_serial(world, &disk.serial, erased);
         KernelDrive {
             partition: disk.partition.clone(),
             block_device: disk.device.clone(),
@@ -61,11 +65,11 @@ impl KernelDrive {
     }
 }
 
-/// The cluster a drive with this serial was added to.
-fn cluster_of_serial(world: &WekaWorld, serial: &str) -> Option<String> {
+/// The cluster a drive with this serial was added to (and not erased from the disk since).
+fn cluster_of_serial(world: &WekaWorld, serial: &str, erased: &BTreeSet<String>) -> Option<String> {
     world
         .clusters()
-        .find(|c| c.drives.values().any(|d| d.serial.trim() == serial))
+        .find(|c| c.drives.values().any(|d| d.serial.trim() == serial && !erased.contains(&d.uuid)))
         .map(|c| c.guid.clone())
 }
 

@@ -9,7 +9,7 @@ use kubesim::nodes::behaviour::{BehaviourRegistry, Selector};
 
 use super::WEKA_CONTAINER;
 use super::behaviour::RuntimeBehaviour;
-use super::disks::{NodeDisk, node_disks};
+use super::disks::{KernelDrive, NodeDisk, node_disks};
 use crate::faults::Faults;
 use crate::world::WekaWorld;
 
@@ -64,6 +64,9 @@ struct NodeState {
     /// `None`: as configured.
     drivers_loaded: Option<bool>,
     signed: BTreeSet<String>,
+    /// UUIDs of WEKA drives whose signature on this node's disks was erased by a forced
+    /// re-sign: the disks no longer name those drives' cluster.
+    erased: BTreeSet<String>,
 }
 
 /// The installed runtime: cheap to clone, shared by every WEKA pod it runs.
@@ -147,6 +150,42 @@ impl WekaRuntime {
         self.nodes().entry(node.to_string()).or_default().signed.extend(serials);
     }
 
+    /// Re-signs disks of a node even if they carry a cluster's signature (what a
+    /// force-resign-drives operation does): the WEKA drives the world knows on those disks
+    /// stop showing in the kernel's view of them.
+    pub fn resign_disks(&self, node: &str, serials: &[String]) {
+        let uuids: Vec<String> = {
+            let world = self.lock_world();
+            world
+                .clusters()
+                .flat_map(|c| c.drives.values())
+                .filter(|d| serials.iter().any(|s| s == d.serial.trim()))
+                .map(|d| d.uuid.clone())
+                .collect()
+        };
+        let mut nodes = self.nodes();
+        let state = nodes.entry(node.to_string()).or_default();
+        state.signed.extend(serials.iter().cloned());
+        state.erased.extend(uuids);
+    }
+
+    /// The node's WEKA-signed disks as its kernel shows them (`drives.json`, discovery).
+    pub fn kernel_drives(&self, node: &str) -> Vec<KernelDrive> {
+        let signed = self.signed_disks(node);
+        let erased = self.erased_drives(node);
+        let world = self.lock_world();
+        self.node_disks(node)
+            .iter()
+            .filter(|d| signed.contains(&d.serial))
+            .map(|d| KernelDrive::of(d, &world, &erased))
+            .collect()
+    }
+
+    /// UUIDs of the WEKA drives whose signature was erased from the node's disks.
+    pub fn erased_drives(&self, node: &str) -> BTreeSet<String> {
+        self.nodes().get(node).map(|n| n.erased.clone()).unwrap_or_default()
+    }
+
     fn nodes(&self) -> MutexGuard<'_, BTreeMap<String, NodeState>> {
         self.0.nodes.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -177,5 +216,19 @@ mod tests {
         rt.sign_disks("node-1", [serial.clone()]);
         assert_eq!(rt.signed_disks("node-1").into_iter().collect::<Vec<_>>(), [serial]);
         assert_eq!(runtime(RuntimeConfig::default()).signed_disks("n").len(), 8);
+    }
+
+    #[test]
+    fn resigning_signs_a_disk_and_erases_no_drive_the_world_does_not_know() {
+        let rt = runtime(RuntimeConfig { disks_presigned: false, ..RuntimeConfig::default() });
+        let serial = rt.node_disks("node-1")[3].serial.clone();
+        rt.resign_disks("node-1", std::slice::from_ref(&serial));
+        assert!(rt.signed_disks("node-1").into_iter().eq([serial.clone()]));
+        assert!(rt.erased_drives("node-1").is_empty());
+        let kernel = rt.kernel_drives("node-1");
+        assert_eq!(kernel.len(), 1);
+        assert_eq!(kernel[0].serial_id, serial);
+        assert_eq!(kernel[0].block_device, "/dev/nvme3n1");
+        assert!(!kernel[0].is_signed && kernel[0].weka_guid.is_empty());
     }
 }

@@ -36,6 +36,7 @@ pub mod mode;
 mod one_off;
 pub mod paths;
 pub mod resources;
+mod signing;
 mod startup;
 
 use std::sync::{Arc, Mutex};

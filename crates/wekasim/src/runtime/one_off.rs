@@ -1,5 +1,6 @@
-//! The one-off modes: discovery, drivers loading and building, ad-hoc operations. Each writes
-//! `/weka-runtime/results.json` (spec §3) and then idles until the operator deletes its pod,
+//! The one-off modes: discovery, drivers loading and building, ad-hoc operations (drive
+//! signing in `signing.rs`). Each writes `/weka-runtime/results.json` (spec §3; upstream's
+//! `debug` and `ensure-nics` write none) and then idles until the operator deletes its pod,
 //! as upstream's runtime keeps its event loop running after `main()` returns.
 
 use serde_json::{Value, json};
@@ -106,27 +107,14 @@ impl Instance<'_> {
         }
     }
 
-    /// adhoc-op (no agent): drive signing and discovery, and the small node operations.
+    /// adhoc-op (no agent): drive signing and discovery (`signing.rs`), and the small node
+    /// operations.
     pub(crate) fn adhoc_op(&self) -> Result<(), RuntimeError> {
         let (kind, payload) = self.instruction()?;
         match kind.as_str() {
             "discover-drives" => self.discover_drives(),
-            "sign-drives" => {
-                self.log.info(format!("sign-drives instruction: {payload}"));
-                let signed = self.sign_drives(&payload);
-                self.log.info(format!("signed_drives: {signed:?}"));
-                if payload.get("shared").and_then(Value::as_bool).unwrap_or(false) {
-                    self.write_results(json!({"err": null, "proxy_drives": []}))
-                } else {
-                    self.discover_drives()
-                }
-            }
-            "force-resign-drives" => {
-                self.log.info(format!("force-resign-drives instruction: {payload}"));
-                let signed = self.sign_drives(&payload);
-                self.log.info(format!("resigned drives: {signed:?}"));
-                Ok(())
-            }
+            "sign-drives" => self.sign_drives_instruction(&payload),
+            "force-resign-drives" => self.force_resign_drives(&payload),
             "debug" => {
                 let raw: Vec<RawDisk> =
                     self.rt.node_disks(self.node()).iter().map(RawDisk::from).collect();
@@ -136,49 +124,16 @@ impl Instance<'_> {
                 ));
                 Ok(())
             }
+            // A simulated node's host has no wekafs mounts: nothing to unmount, and wekafsio
+            // is unloaded (upstream's `umount_drivers`, whose results the umount operation
+            // waits for).
             "umount" => {
-                self.log.info("umounting wekafs mounts");
+                self.log.info("Umounting driver");
                 self.log.info("weka mounts umounted successfully");
-                Ok(())
+                self.write_results(json!({"error": [], "umounted_paths": []}))
             }
             _ => Err(RuntimeError::Instruction(self.env.instructions.clone().unwrap_or_default())),
         }
-    }
-
-    fn discover_drives(&self) -> Result<(), RuntimeError> {
-        let drives = self.kernel_drives();
-        let raw: Vec<RawDisk> = self.rt.node_disks(self.node()).iter().map(RawDisk::from).collect();
-        self.write_results(json!({"err": null, "drives": drives, "raw_drives": raw}))
-    }
-
-    /// Signs the node's disks the payload names (`devicePaths` / `deviceSerials`, else all),
-    /// except excluded serials that belong to a cluster; returns the signed device paths.
-    fn sign_drives(&self, payload: &Value) -> Vec<String> {
-        let strings = |key: &str| -> Vec<String> {
-            payload
-                .get(key)
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
-                .unwrap_or_default()
-        };
-        let (paths, serials, excluded) =
-            (strings("devicePaths"), strings("deviceSerials"), strings("excludedSerialIds"));
-        let claimed: Vec<String> = self
-            .kernel_drives()
-            .into_iter()
-            .filter(|d| !d.weka_guid.is_empty() && excluded.contains(&d.serial_id))
-            .map(|d| d.serial_id)
-            .collect();
-        let chosen: Vec<_> = self
-            .rt
-            .node_disks(self.node())
-            .into_iter()
-            .filter(|d| paths.is_empty() || paths.contains(&d.device))
-            .filter(|d| serials.is_empty() || serials.contains(&d.serial))
-            .filter(|d| !claimed.contains(&d.serial))
-            .collect();
-        self.rt.sign_disks(self.node(), chosen.iter().map(|d| d.serial.clone()));
-        chosen.into_iter().map(|d| d.device).collect()
     }
 
     /// `INSTRUCTIONS`: `{"type": ..., "payload": <JSON text or object>}`.

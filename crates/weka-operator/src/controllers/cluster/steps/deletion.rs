@@ -1,8 +1,8 @@
 //! Teardown (spec §1.6, upstream `steps_deletion.go`): a deleted cluster first waits out
 //! `gracefulDestroyDuration` with its containers paused; then, unless WekaClients still use
 //! it, its S3, NFS and then all other containers are destroyed through the container
-//! controller's stop protocol (no pod is ever force-deleted here), its Secrets are removed,
-//! and the finalizer goes last.
+//! controller's stop protocol (no pod is ever force-deleted here), the claims its containers
+//! held on nodes are released, its Secrets are removed, and the finalizer goes last.
 
 use std::time::Duration;
 
@@ -15,7 +15,9 @@ use weka_api::constants::finalizers;
 use weka_api::wekacontainer::{ContainerMode, ContainerState, WekaContainerStatus};
 use weka_api::{WekaClient, WekaClusterStatus};
 
+use crate::allocator::ClaimOwner;
 use crate::config::parse::duration;
+use crate::controllers::claims_release::release_everywhere;
 use crate::controllers::cluster::secrets::owned_secret_names;
 use crate::controllers::cluster::state::{ClusterState, api_error};
 use crate::engine::{StepError, StepFuture};
@@ -116,7 +118,8 @@ pub fn recover_paused_containers(s: &mut ClusterState) -> StepFuture<'_> {
 }
 
 /// `HandleDeletion`: status `Destroying`; refused while WekaClients target the cluster; S3,
-/// NFS, then all other containers destroyed and awaited; Secrets removed; finalizer removed.
+/// NFS, then all other containers destroyed and awaited; their node claims released; Secrets
+/// removed; finalizer removed.
 pub fn handle_deletion(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
         s.update_status(WekaClusterStatus::DESTROYING).await?;
@@ -147,6 +150,7 @@ pub fn handle_deletion(s: &mut ClusterState) -> StepFuture<'_> {
                 return Err(StepError::wait("WaitingForContainersRemoval", message));
             }
         }
+        release_node_claims(s).await?;
         delete_secrets(s).await?;
         let rest: Vec<String> = list.into_iter().filter(|f| f != finalizers::WEKA).collect();
         tracing::info!("removing the finalizer");
@@ -223,6 +227,21 @@ async fn dependent_clients(s: &ClusterState) -> Result<Vec<String>, StepError> {
         })
         .map(|c| format!("{}/{}", c.namespace().unwrap_or_default(), c.name_any()))
         .collect())
+}
+
+/// Releases the node claims of the cluster's containers, all gone by now (each releases its
+/// own when finalized; this catches a release an interrupted operator did not get to).
+async fn release_node_claims(s: &ClusterState) -> Result<(), StepError> {
+    let (name, namespace) = (s.name().to_string(), s.namespace().to_string());
+    let released = |o: &ClaimOwner| o.cluster == name && o.namespace == namespace;
+    match release_everywhere(&s.ctx.client, &released).await {
+        Ok(0) => Ok(()),
+        Ok(count) => {
+            tracing::info!(claims = count, "released node claims of the cluster's containers");
+            Ok(())
+        }
+        Err(err) => Err(StepError::failed("NodeClaimsReleaseFailed", err.to_string())),
+    }
 }
 
 /// Deletes the Secrets the operator created for the cluster (a user's `operatorSecretRef`

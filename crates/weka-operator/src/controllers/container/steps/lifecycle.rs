@@ -9,7 +9,9 @@ use weka_api::wekacontainer::WekaContainerStatus;
 
 use super::printer_ips;
 use super::termination::{Stop, ensure_no_pod};
+use crate::allocator::{ClaimOwner, node_of};
 use crate::config::DEFAULT_OPERATOR_NAMESPACE;
+use crate::controllers::claims_release::release_on_node;
 use crate::controllers::container::state::{ContainerState, api_error};
 use crate::engine::{StepError, StepFuture};
 
@@ -167,7 +169,8 @@ pub fn handle_state_paused(s: &mut ContainerState) -> StepFuture<'_> {
     })
 }
 
-/// `HandleDeletion`: no pod is left (force stop), then the finalizer goes (the last write).
+/// `HandleDeletion`: no pod is left (force stop), then the finalizer goes (the last write of
+/// the object), then the container's claims on its node are released.
 ///
 /// TODO(follow-up, one-off operations): upstream also removes the container's persistent
 /// directory on the node through the cleanup-persistent-dir operation (unless
@@ -186,6 +189,22 @@ pub fn handle_deletion(s: &mut ContainerState) -> StepFuture<'_> {
         s.gone = s.is_marked_for_deletion();
         let uid = s.uid().to_string();
         s.shared.forget(&uid);
+        if s.gone {
+            release_node_claims(s).await;
+        }
         Ok(())
     })
+}
+
+/// Releases the claims of the container, gone now, on its node. Released only once the
+/// object is gone: while it exists, any allocation on the node heals its claims back from
+/// its status. A failure is only logged: the next allocation on the node drops the claims as
+/// stale, and the cluster's teardown releases those of its containers.
+async fn release_node_claims(s: &ContainerState) {
+    let Some(node) = node_of(&s.container) else { return };
+    let owner = ClaimOwner::of(&s.container);
+    let released = |o: &ClaimOwner| *o == owner;
+    if let Err(err) = release_on_node(&s.ctx.client, node, &released).await {
+        tracing::warn!(node, error = %err, "cannot release the container's node claims");
+    }
 }
