@@ -102,6 +102,25 @@ async fn a_once_step_records_its_condition_persists_it_and_is_skipped_afterwards
 }
 
 #[tokio::test]
+async fn the_conditions_of_several_once_steps_are_written_together_even_when_the_flow_waits() {
+    static FLOW: &[Step<Toy>] = &[
+        Step::new("a", a).once("ADone", "AWorked", "a happened"),
+        Step::new("c", c).once("CDone", "CWorked", "c happened"),
+        Step::new("wait", wait),
+    ];
+    let mut toy = Toy::default();
+    let (throttler, clock) = (Throttler::default(), Fixed(Mutex::new(Instant::now())));
+    let report = run(FLOW, &mut toy, &throttler, &clock).await;
+    assert!(matches!(report.outcome, FlowOutcome::Waiting { step: "wait", .. }));
+    assert!(conditions::is_true(&toy.conditions, "ADone"));
+    assert!(conditions::is_true(&toy.conditions, "CDone"));
+    assert_eq!(toy.persisted, 1, "one write for both conditions");
+    // Nothing new on the next pass: no write at all.
+    run(FLOW, &mut toy, &throttler, &clock).await;
+    assert_eq!(toy.persisted, 1);
+}
+
+#[tokio::test]
 async fn a_wait_stops_the_flow_and_carries_its_reason() {
     static FLOW: &[Step<Toy>] = &[Step::new("wait", wait), Step::new("c", c)];
     let mut toy = Toy::default();
@@ -144,6 +163,25 @@ async fn a_throttled_step_runs_once_per_interval() {
     run(FLOW, &mut toy, &throttler, &clock).await;
     assert_eq!(toy.log, ["c"]);
     *clock.0.lock().unwrap() = start + Duration::from_secs(61);
+    run(FLOW, &mut toy, &throttler, &clock).await;
+    assert_eq!(toy.log, ["c", "c"]);
+}
+
+#[tokio::test]
+async fn a_step_throttled_by_the_state_reads_its_interval_when_its_turn_comes() {
+    fn interval(toy: &Toy) -> Duration {
+        Duration::from_secs(if toy.ready { 10 } else { 60 })
+    }
+    static FLOW: &[Step<Toy>] = &[Step::new("c", c).throttled_by(interval)];
+    let start = Instant::now();
+    let clock = Fixed(Mutex::new(start));
+    let throttler = Throttler::default();
+    let mut toy = Toy::default();
+    run(FLOW, &mut toy, &throttler, &clock).await;
+    *clock.0.lock().unwrap() = start + Duration::from_secs(11);
+    run(FLOW, &mut toy, &throttler, &clock).await;
+    assert_eq!(toy.log, ["c"]);
+    toy.ready = true;
     run(FLOW, &mut toy, &throttler, &clock).await;
     assert_eq!(toy.log, ["c", "c"]);
 }

@@ -16,6 +16,7 @@ use crate::controllers::container::steps::{
 use crate::engine::Step;
 
 const THREE_MINUTES: Duration = Duration::from_secs(180);
+const BOOT_SCRIPTS_CHECK_INTERVAL: Duration = Duration::from_secs(120);
 /// Upstream's `PeriodicDrivesCheckInterval` and `CheckDriversInterval`.
 const DRIVES_CHECK_INTERVAL: Duration = Duration::from_secs(60);
 const DRIVERS_CHECK_INTERVAL: Duration = Duration::from_secs(7 * 60);
@@ -43,7 +44,10 @@ pub static STEPS: &[Step<ContainerState>] =
             .when(&[NODE_SET, CLEANUP_ON_SELECTOR_MISMATCH]),
         /* 11 */ Step::new("ensureFinalizer", lifecycle::ensure_finalizer),
         /* 12 */
-        Step::new("ensureBootConfigMapInTargetNamespace", lifecycle::ensure_boot_config_map),
+        // Upstream reads both ConfigMaps from its cache on every reconcile; we read them from
+        // the API, so at most every two minutes per container (a failure retries at once).
+        Step::new("ensureBootConfigMapInTargetNamespace", lifecycle::ensure_boot_config_map)
+            .throttled(BOOT_SCRIPTS_CHECK_INTERVAL),
         /* 13 */
         Step::new("updatePodMetadataOnChange", pod::update_pod_metadata)
             .when(&[POD_NOT_TERMINATING]),
