@@ -25,6 +25,9 @@ pub struct Step<S: 'static> {
     pub on_error: OnError,
     /// Run at most once per interval (per object).
     pub throttle: Option<Duration>,
+    /// As `throttle`, the interval read from the state when the step's turn comes (e.g. from
+    /// the operator's configuration); `throttle` wins when both are set.
+    pub throttle_by: Option<fn(&S) -> Duration>,
     /// A success ends the flow for this reconcile.
     pub finish: bool,
 }
@@ -39,6 +42,7 @@ impl<S: 'static> Step<S> {
             once: None,
             on_error: OnError::Abort,
             throttle: None,
+            throttle_by: None,
             finish: false,
         }
     }
@@ -66,6 +70,17 @@ impl<S: 'static> Step<S> {
     pub const fn throttled(mut self, interval: Duration) -> Self {
         self.throttle = Some(interval);
         self
+    }
+
+    /// Throttled by an interval the state knows only at run time.
+    pub const fn throttled_by(mut self, interval: fn(&S) -> Duration) -> Self {
+        self.throttle_by = Some(interval);
+        self
+    }
+
+    /// The throttling interval of this step for `state`, if any.
+    pub fn interval(&self, state: &S) -> Option<Duration> {
+        self.throttle.or_else(|| self.throttle_by.map(|interval| interval(state)))
     }
 
     pub const fn finish_on_success(mut self) -> Self {
