@@ -96,7 +96,7 @@ pub struct ClusterPrinterColumns {
     pub throughput: Option<String>,
     /// IOPS as `read/write/metadata`.
     pub iops: Option<String>,
-    /// Filesystem capacity as `available/used`.
+    /// Filesystem capacity as `used/available`.
     pub filesystem_capacity: Option<String>,
     /// Provisioned shared-drive capacity per type, e.g. `TLC 100TiB / QLC 200TiB`.
     pub capacity: Option<String>,

@@ -4,10 +4,12 @@
 //! Names follow controller-runtime's where they mean the same thing (upstream exports only
 //! those), so existing dashboards keep working: `controller_runtime_reconcile_total`,
 //! `controller_runtime_reconcile_time_seconds`, `workqueue_depth`, `rest_client_requests_total`,
-//! `leader_election_master_status`. WEKA CLI calls are ours. Other modules register more
-//! metrics (the WEKA-level ones of the cluster controller) through [`Metrics::register`].
+//! `leader_election_master_status`. WEKA CLI calls are ours. The WEKA-level metrics of each
+//! WekaCluster (upstream serves them from a per-cluster pod) are served here too: see
+//! [`weka_clusters`]. Other modules can register more metrics through [`Metrics::register`].
 
 mod api_layer;
+pub mod weka_clusters;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -20,6 +22,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Metric, Registry};
 
 pub use api_layer::{ApiMetricsLayer, ApiMetricsService, verb_of};
+pub use weka_clusters::{ClusterSeries, WekaClusterMetrics};
 
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
@@ -221,6 +224,8 @@ pub struct Metrics {
     pub api: ApiMetrics,
     pub weka_cli: WekaCliMetrics,
     pub leader: LeaderMetrics,
+    /// The WEKA-level series of every WekaCluster.
+    pub weka_clusters: WekaClusterMetrics,
 }
 
 impl Default for Metrics {
@@ -304,7 +309,16 @@ impl Metrics {
             "1 while this process holds the leader Lease",
             leader.status.clone(),
         );
-        Metrics { registry: Mutex::new(registry), controllers, api, weka_cli, leader }
+        let weka_clusters = WekaClusterMetrics::default();
+        registry.register_collector(Box::new(weka_clusters.clone()));
+        Metrics {
+            registry: Mutex::new(registry),
+            controllers,
+            api,
+            weka_cli,
+            leader,
+            weka_clusters,
+        }
     }
 
     /// Registers one more metric (the WEKA-level metrics come this way).
@@ -366,8 +380,8 @@ mod tests {
     fn other_modules_can_register_more_metrics() {
         let m = Metrics::new();
         let g: Gauge = Gauge::default();
-        m.register("weka_cluster_alerts_count", "Alerts", g.clone());
+        m.register("weka_operator_example", "An example", g.clone());
         g.set(4);
-        assert!(m.encode().contains("weka_cluster_alerts_count 4"));
+        assert!(m.encode().contains("weka_operator_example 4"));
     }
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod examples;
+mod metrics;
 mod placement;
 mod restarts;
 mod setup;

@@ -2,14 +2,17 @@
 //! `weka status || weka cluster create ...` depends on it); `--json` prints the summary the
 //! operator parses, keys as in real output (`doc/weka/cli/weka.md` upstream).
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use serde::Serialize;
 
 use crate::cli::output::Output;
 use crate::cli::parser::{Parsed, Spec};
 use crate::cli::{CmdResult, Command, Invocation};
 use crate::clock::format_time;
+use crate::rng::SimRng;
 use crate::world::WekaWorld;
-use crate::world::cluster::Cluster;
+use crate::world::cluster::{Cluster, IoStatus};
 use crate::world::health::{Counter, Rebuild};
 
 pub(crate) const COMMANDS: &[Command] = &[Command {
@@ -194,15 +197,7 @@ fn summarize(cluster: &Cluster, world: &WekaWorld) -> StatusJson {
     let upgrade = &cluster.config.upgrade;
     StatusJson {
         active_alerts_count: cluster.alerts().len(),
-        activity: Activity {
-            num_ops: 0.0,
-            num_reads: 0.0,
-            num_writes: 0.0,
-            obs_download_bytes_per_second: 0.0,
-            obs_upload_bytes_per_second: 0.0,
-            sum_bytes_read: 0.0,
-            sum_bytes_written: 0.0,
-        },
+        activity: activity(cluster, counters.computes.active, now),
         capacity: CapacityJson {
             hot_spare_bytes: capacity.hot_spare_bytes,
             total_bytes: capacity.total_bytes,
@@ -280,6 +275,48 @@ fn summarize(cluster: &Cluster, world: &WekaWorld) -> StatusJson {
             upgrade_phase: upgrade.phase.map(|p| p.as_str().to_string()).unwrap_or_default(),
             upgrade_type: "agent-driven".to_string(),
         },
+    }
+}
+
+/// Average sizes of the background load's reads and writes.
+const READ_SIZE: f64 = 64.0 * 1024.0;
+const WRITE_SIZE: f64 = 32.0 * 1024.0;
+
+/// The IO rates of the last second. Nothing mounts a simulated cluster, so once IO is started
+/// it shows a light background load: per active compute container 20-80 reads, 10-40 writes
+/// and 5-20 metadata operations per second, drawn from the cluster's GUID and the clock's
+/// second (the same second reads the same; successive readings differ, as a live cluster's
+/// do). No object store is attached, so nothing moves to or from one. A cluster that does not
+/// serve IO, or has no compute container up, shows none.
+fn activity(cluster: &Cluster, computes: usize, now: SystemTime) -> Activity {
+    let idle = Activity {
+        num_ops: 0.0,
+        num_reads: 0.0,
+        num_writes: 0.0,
+        obs_download_bytes_per_second: 0.0,
+        obs_upload_bytes_per_second: 0.0,
+        sum_bytes_read: 0.0,
+        sum_bytes_written: 0.0,
+    };
+    if cluster.io_status != IoStatus::Started || computes == 0 {
+        return idle;
+    }
+    let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let guid = cluster.guid.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let mut rng = SimRng::new(guid ^ second);
+    let mut per_second = |low: u64, high: u64| -> f64 {
+        (0..computes).map(|_| low + rng.next_u64() % (high - low + 1)).sum::<u64>() as f64
+    };
+    let (reads, writes, metadata) = (per_second(20, 80), per_second(10, 40), per_second(5, 20));
+    Activity {
+        num_ops: reads + writes + metadata,
+        num_reads: reads,
+        num_writes: writes,
+        sum_bytes_read: reads * READ_SIZE,
+        sum_bytes_written: writes * WRITE_SIZE,
+        ..idle
     }
 }
 
@@ -374,6 +411,30 @@ mod tests {
         assert_eq!(s["stripe_protection_drives"], 2);
         assert!(s["capacity"]["total_bytes"].as_u64().unwrap() > 0);
         assert_eq!(s["upgrade_info"]["upgrade_phase"], "");
+    }
+
+    #[test]
+    fn activity_shows_a_light_load_once_io_is_started_and_none_before() {
+        let mut kit = Kit::formed(6, 2);
+        let idle = kit.json("compute-1", "status --json");
+        assert_eq!(idle["activity"]["num_ops"], 0.0);
+        assert_eq!(idle["activity"]["sum_bytes_read"], 0.0);
+        let mut kit = Kit::running(6, 2);
+        let s = kit.json("compute-1", "status --json");
+        let a = &s["activity"];
+        let value = |key: &str| a[key].as_f64().unwrap();
+        let (reads, writes) = (value("num_reads"), value("num_writes"));
+        assert!((40.0..=160.0).contains(&reads), "2 computes x 20-80 reads: {a}");
+        assert!((20.0..=80.0).contains(&writes), "{a}");
+        assert!(value("num_ops") > reads + writes, "metadata operations too: {a}");
+        assert_eq!(value("sum_bytes_read"), reads * 65536.0);
+        assert_eq!(value("sum_bytes_written"), writes * 32768.0);
+        assert_eq!(value("obs_upload_bytes_per_second"), 0.0);
+        assert_eq!(
+            kit.json("compute-1", "status --json")["activity"],
+            s["activity"],
+            "same second"
+        );
     }
 
     #[test]

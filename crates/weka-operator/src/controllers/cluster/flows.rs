@@ -3,9 +3,10 @@
 //! the deletion flow once the cluster is deleted (unless `overrides.cancelDeletion`), the
 //! main flow otherwise.
 //!
-//! Not here yet (each is a TODO with its spec section): the throttled metrics steps that read
-//! `weka status` (§1.5), the cluster monitoring Deployment (§6.8), telemetry exports (§6.7),
-//! the management service and proxy (§6.5), and the node-selector mismatch cleanup (§1.1 #6).
+//! Not here yet (each is a TODO with its spec section): telemetry exports (§6.7), the
+//! management service and proxy (§6.5), and the node-selector mismatch cleanup (§1.1 #6).
+//! The cluster monitoring Deployment (§6.8) is replaced by design: the operator's own
+//! `/metrics` serves the WEKA-level series (see `steps/metrics.rs`).
 
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use weka_api::constants::conditions as cond;
 
 use super::state::ClusterState;
 use super::steps::{
-    containers, credentials, deletion, formation, init, observe, ports, services, upgrade,
+    containers, credentials, deletion, formation, init, metrics, observe, ports, services, upgrade,
 };
 use crate::engine::{Predicate, Step};
 
@@ -36,6 +37,11 @@ const CSI_REFRESH: Duration = Duration::from_secs(300);
 static MAIN_STEPS: &[Step<ClusterState>] = &[
     // 1.5 UpdateContainersCounters (from the cache; printer columns).
     Step::new("UpdateContainersCounters", observe::update_counters).continue_on_error(),
+    // 1.5 ThrottledMetricsSteps (the monitoring Deployment replaced by our `/metrics`).
+    Step::new("UpdateWekaStatusMetrics", metrics::update_weka_status_metrics)
+        .when(&[CLUSTER_METRICS_ENABLED, CLUSTER_CREATED_A_WHILE_AGO, NOT_DELETED, SERVING])
+        .throttled_by(metrics::polling_rate)
+        .continue_on_error(),
     // 1.0 #4
     Step::new("RecoverPausedContainers", deletion::recover_paused_containers)
         .when(&[CANCEL_DELETION])
@@ -186,6 +192,8 @@ static MAIN_STEPS: &[Step<ClusterState>] = &[
 
 static DELETION_STEPS: &[Step<ClusterState>] = &[
     Step::new("UpdateContainersCounters", observe::update_counters).continue_on_error(),
+    // Ours: a deleted cluster's WEKA series leave `/metrics`.
+    Step::new("ForgetWekaStatusMetrics", metrics::forget_weka_status_metrics),
     /* 1 */
     Step::new("HandleGracefulDeletion", deletion::handle_graceful_deletion)
         .when(&[IN_GRACE_PERIOD]),
@@ -222,6 +230,12 @@ const HAS_S3_CONTAINERS: Predicate<ClusterState> = ("has S3 containers", service
 const HAS_NFS_CONTAINERS: Predicate<ClusterState> = ("has NFS containers", services::has_nfs);
 const HAS_DATA_SERVICES_CONTAINERS: Predicate<ClusterState> =
     ("has data-services containers", services::has_data_services);
+const CLUSTER_METRICS_ENABLED: Predicate<ClusterState> =
+    ("METRICS_CLUSTERS_ENABLED", metrics::enabled);
+const CLUSTER_CREATED_A_WHILE_AGO: Predicate<ClusterState> =
+    ("ClusterCreated for more than 5s", metrics::created_a_while_ago);
+const NOT_DELETED: Predicate<ClusterState> = ("not being deleted", |s| !s.is_marked_for_deletion());
+const SERVING: Predicate<ClusterState> = ("status Ready", metrics::serving);
 const IN_GRACE_PERIOD: Predicate<ClusterState> =
     ("in the graceful destroy period", deletion::in_grace_period);
 const GRACE_PERIOD_OVER: Predicate<ClusterState> =
@@ -279,7 +293,12 @@ mod tests {
     fn deletion_waits_out_the_grace_period_first() {
         assert_eq!(
             names(&DELETION),
-            ["UpdateContainersCounters", "HandleGracefulDeletion", "HandleDeletion"]
+            [
+                "UpdateContainersCounters",
+                "ForgetWekaStatusMetrics",
+                "HandleGracefulDeletion",
+                "HandleDeletion"
+            ]
         );
     }
 }

@@ -19,6 +19,7 @@ mod shared;
 mod state;
 mod status_patch;
 mod steps;
+mod weka_stats;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,7 +7,8 @@
 //!   retries a failure); False once it ran to its end.
 //! - Waits on WEKA state are polled (their `recheck_after`); waits on watched objects get the
 //!   watch events, with a long safety requeue. A failure is a Warning event and the error
-//!   policy's backoff. A finished flow is looked at again after `refresh`.
+//!   policy's backoff. A finished flow is looked at again after `refresh`, or sooner when
+//!   its WEKA metrics are polled more often than that.
 
 use kube::runtime::controller::Action;
 use weka_api::WekaClusterStatus;
@@ -16,6 +17,7 @@ use weka_api::constants::conditions as cond;
 
 use super::ClusterError;
 use super::state::{CONFLICT, ClusterState};
+use super::steps::metrics;
 use crate::engine::{FlowOutcome, FlowReport};
 
 pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action, ClusterError> {
@@ -44,7 +46,7 @@ pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action
             readiness(s, "NotReady", "the cluster is not ready");
             write(s).await?;
             s.shared.succeeded(s.uid());
-            Ok(Action::requeue(timing.refresh))
+            Ok(Action::requeue(metrics::next_look(s, timing.refresh)))
         }
         FlowOutcome::Failed { step, reason, message } => {
             s.warn(reason, &message).await;

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod deletion;
 pub mod formation;
 pub mod init;
+pub mod metrics;
 pub mod observe;
 pub mod ports;
 pub mod services;

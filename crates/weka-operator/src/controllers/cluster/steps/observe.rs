@@ -1,7 +1,8 @@
 //! What the cluster shows of its containers without asking WEKA: the printer columns and
-//! container counters (upstream `UpdateContainersCounters`), and, ours, pods the scheduler
-//! cannot place (condition `PodsScheduled` and a Warning event, so that a cluster waiting for
-//! nodes says why).
+//! container counters (upstream `UpdateContainersCounters`; the counts `weka status` reports
+//! are kept from its last reading while it is polled, see `metrics.rs`), and, ours, pods the
+//! scheduler cannot place (condition `PodsScheduled` and a Warning event, so that a cluster
+//! waiting for nodes says why).
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
@@ -13,7 +14,9 @@ use weka_api::constants::labels;
 use weka_api::wekacluster::{ClusterPrinterColumns, ContainersMetrics, RoleContainerMetrics};
 use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 
+use super::metrics;
 use crate::controllers::cluster::state::ClusterState;
+use crate::controllers::cluster::weka_stats::{self, counters_column};
 use crate::engine::StepFuture;
 use crate::pod::uses_drive_sharing;
 
@@ -112,16 +115,22 @@ pub fn update_counters(s: &mut ClusterState) -> StepFuture<'_> {
                 cpu_utilization: None,
             })
         };
-        let containers = ContainersMetrics {
+        let mut containers = ContainersMetrics {
             compute: role_metrics(ContainerMode::Compute),
             drive: role_metrics(ContainerMode::Drive),
             s3: role_metrics(ContainerMode::S3),
             nfs: role_metrics(ContainerMode::Nfs),
         };
-        let drives =
+        let mut drives =
             drive_counters(s, template.drive_containers as i64, template.num_drives as i64);
+        // While `weka status` is polled, the counts it reports win over the ones seen here.
+        if metrics::weka_owns_counts(s)
+            && let Some(previous) = s.status().stats.as_ref()
+        {
+            weka_stats::keep_weka_counts(previous, &mut containers, &mut drives);
+        }
         let printer_of = |m: &Option<RoleContainerMetrics>| {
-            m.as_ref().and_then(|m| m.num_containers).map(|c| printer(&c))
+            m.as_ref().and_then(|m| m.num_containers).map(|c| counters_column(&c))
         };
         let status = s.status_mut();
         let stats = status.stats.get_or_insert_with(Default::default);
@@ -131,7 +140,7 @@ pub fn update_counters(s: &mut ClusterState) -> StepFuture<'_> {
         let columns = status.printer.get_or_insert_with(ClusterPrinterColumns::default);
         columns.compute_containers = printer_of(&containers.compute);
         columns.drive_containers = printer_of(&containers.drive);
-        columns.drives = Some(printer(&drives));
+        columns.drives = Some(counters_column(&drives));
         s.persist_status().await
     })
 }
@@ -182,9 +191,4 @@ fn drive_counters(s: &ClusterState, drive_containers: i64, num_drives: i64) -> C
 
 fn counters(active: i64, created: i64, desired: i64) -> Counters {
     Counters { active: Some(active), created: Some(created), desired: Some(desired) }
-}
-
-/// `active/created/desired`.
-fn printer(c: &Counters) -> String {
-    format!("{}/{}/{}", c.active.unwrap_or(0), c.created.unwrap_or(0), c.desired.unwrap_or(0))
 }
