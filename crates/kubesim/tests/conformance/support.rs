@@ -89,7 +89,7 @@ pub fn kubectl_available() -> bool {
 #[macro_export]
 macro_rules! require_kubectl {
     () => {
-        if !crate::support::kubectl_available() {
+        if !$crate::support::kubectl_available() {
             return;
         }
     };
