@@ -131,6 +131,8 @@ pub mod conditions {
     pub const CSI_DEPLOYED: &str = "CsiDeployed";
     pub const KMS_CONFIGURED: &str = "KMSConfigured";
     pub const MANAGEMENT_SERVICE_CONFIGURED: &str = "ManagementServiceConfigured";
+    /// Self-managed by `EnsureTelemetry`: its message is the hash of the applied exports.
+    pub const TELEMETRY_CONFIGURED: &str = "TelemetryConfigured";
     pub const S3_CLUSTER_DESTROYED: &str = "S3ClusterDestroyed";
 
     // --- WekaContainer ---------------------------------------------------------------

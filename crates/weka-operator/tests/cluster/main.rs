@@ -7,6 +7,7 @@ mod examples;
 mod metrics;
 mod placement;
 mod restarts;
+mod services_extra;
 mod setup;
 mod teardown;
 mod upgrade;

@@ -3,8 +3,6 @@
 //! the deletion flow once the cluster is deleted (unless `overrides.cancelDeletion`), the
 //! main flow otherwise.
 //!
-//! Not here yet (each is a TODO with its spec section): telemetry exports (§6.7), the
-//! management service and proxy (§6.5), and the node-selector mismatch cleanup (§1.1 #6).
 //! The cluster monitoring Deployment (§6.8) is replaced by design: the operator's own
 //! `/metrics` serves the WEKA-level series (see `steps/metrics.rs`).
 
@@ -14,7 +12,8 @@ use weka_api::constants::conditions as cond;
 
 use super::state::ClusterState;
 use super::steps::{
-    containers, credentials, deletion, formation, init, metrics, observe, ports, services, upgrade,
+    containers, credentials, deletion, formation, init, management, metrics, observe, ports,
+    selector_mismatch, services, telemetry, upgrade,
 };
 use crate::engine::{Predicate, Step};
 
@@ -60,6 +59,13 @@ static MAIN_STEPS: &[Step<ClusterState>] = &[
     Step::new("AllocateClusterRanges", ports::allocate_cluster_ranges).when(&[PORTS_NOT_COMMITTED]),
     /* 4 */ Step::new("EnsureWekaContainers", containers::ensure_weka_containers),
     /* 5 */ Step::new("HandleSpecUpdates", containers::handle_spec_updates),
+    /* 6 */
+    Step::new(
+        "updateContainersOnNodeSelectorMismatch",
+        selector_mismatch::update_containers_on_node_selector_mismatch,
+    )
+    .when(&[CLEANUP_ON_SELECTOR_MISMATCH])
+    .throttled(selector_mismatch::INTERVAL),
     // Ours: a smaller count removes containers through their stop protocol.
     Step::new("ScaleDown", containers::scale_down),
     // Ours: pods that cannot be scheduled show in `PodsScheduled`.
@@ -173,14 +179,20 @@ static MAIN_STEPS: &[Step<ClusterState>] = &[
     Step::new("EnsureDataServicesGlobalConfig", services::ensure_data_services)
         .when(&[HAS_DATA_SERVICES_CONTAINERS])
         .once(cond::DATA_SERVICES_CONFIGURED, "Configured", "Data services are configured"),
-    // 8 EnsureTelemetry — TODO(§6.7): telemetry exports.
+    /* 8 */
+    Step::new("EnsureTelemetry", telemetry::ensure_telemetry)
+        .throttled(telemetry::INTERVAL)
+        .continue_on_error(),
     /* 9 */
     Step::new("configureWekaHome", services::configure_weka_home).continue_on_error().once(
         cond::WEKA_HOME_CONFIGURED,
         "Configured",
         "WEKA Home is configured",
     ),
-    // 10 EnsureManagementService — TODO(§6.5): management service and proxy.
+    /* 10 ManagementServiceConfigured is recorded by the step itself (it runs also once True). */
+    Step::new("EnsureManagementService", management::ensure_management_service)
+        .throttled(management::INTERVAL)
+        .continue_on_error(),
     /* 11 */
     Step::new("MarkAsReady", services::mark_as_ready).once(
         cond::CLUSTER_READY,
@@ -207,6 +219,10 @@ fn cancel_deletion(s: &ClusterState) -> bool {
     s.cluster.spec.overrides.as_ref().and_then(|o| o.cancel_deletion) == Some(true)
 }
 
+const CLEANUP_ON_SELECTOR_MISMATCH: Predicate<ClusterState> =
+    ("CLEANUP_BACKENDS_ON_NODE_SELECTOR_MISMATCH", |s| {
+        s.ctx.config.cleanup.backends_on_node_selector_mismatch
+    });
 const CANCEL_DELETION: Predicate<ClusterState> = ("cancelDeletion", cancel_deletion);
 const NOT_EXPAND: Predicate<ClusterState> =
     ("not expanding an existing cluster", |s| !s.is_expand());
@@ -287,6 +303,22 @@ mod tests {
         assert!(at("EnsureWekaContainers") < at("InitialContainersReady"));
         assert!(at("StartIo") < at("MarkAsReady"));
         assert_eq!(steps.last(), Some(&"handleUpgrade"));
+    }
+
+    #[test]
+    fn telemetry_and_the_management_proxy_are_throttled_post_cluster_steps_before_ready() {
+        let steps = names(&MAIN);
+        let at = |name| steps.iter().position(|n| *n == name).unwrap();
+        assert!(at("EnsureDataServicesGlobalConfig") < at("EnsureTelemetry"));
+        assert!(at("EnsureTelemetry") < at("configureWekaHome"));
+        assert!(at("configureWekaHome") < at("EnsureManagementService"));
+        assert_eq!(at("EnsureManagementService") + 1, at("MarkAsReady"));
+        for name in ["EnsureTelemetry", "EnsureManagementService"] {
+            let step = &MAIN.steps[at(name)];
+            assert_eq!(step.throttle, Some(Duration::from_secs(60)), "{name}");
+            assert_eq!(step.on_error, crate::engine::OnError::Continue, "{name}");
+            assert!(step.once.is_none() && step.when.is_empty(), "{name} runs also once done");
+        }
     }
 
     #[test]

@@ -167,7 +167,7 @@ async fn other_ranges(s: &ClusterState, me: &ClusterKey) -> Result<Vec<Other>, S
 }
 
 /// The weka port blocks and agent ports of every WekaContainer the operator sees.
-fn container_port_claims(s: &ClusterState, layout: PortLayout) -> Vec<PortBlock> {
+pub(crate) fn container_port_claims(s: &ClusterState, layout: PortLayout) -> Vec<PortBlock> {
     let store = s.ctx.reflectors.get::<ContainerObject>().store();
     store
         .state()
