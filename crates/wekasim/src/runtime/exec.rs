@@ -3,6 +3,7 @@
 //! the CLI; `/usr/bin/weka` is the CLI itself) and `lsmod` (the node's WEKA drivers).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -12,6 +13,8 @@ use super::handle::WekaRuntime;
 use super::instance::agent_key;
 use super::paths::OPERATOR_USER_DIR;
 use crate::cli::{ExecContext, execute};
+use crate::world::cluster::IoStatus;
+use crate::world::local::AgentKey;
 
 /// `Some` when `argv[0]` is one of the image's WEKA programs.
 pub(crate) fn command<'a>(
@@ -35,10 +38,43 @@ async fn run_weka(rt: &WekaRuntime, ctx: &ContainerCtx, argv: &[String]) -> Comm
         // The command never returns; the caller's timeout ends the exec.
         std::future::pending::<()>().await;
     }
+    if out.success() && is_start_io(argv) {
+        wait_for_io(rt, ctx, exec.agent.as_ref()).await;
+    }
     CommandOutput {
         stdout: out.stdout.into_bytes(),
         stderr: out.stderr.into_bytes(),
         code: out.exit_code,
+    }
+}
+
+/// `weka cluster start-io` (possibly behind options): the real command returns once IO runs.
+fn is_start_io(argv: &[String]) -> bool {
+    let words: Vec<&str> =
+        argv[1..].iter().map(String::as_str).filter(|w| !w.starts_with('-')).collect();
+    words.starts_with(&["cluster", "start-io"])
+}
+
+/// How often a blocking command looks at the simulated cluster again.
+const IO_POLL: Duration = Duration::from_millis(200);
+
+/// Waits (on the simulation's clock) while the cluster of this pod's container is still
+/// STARTING IO; a cluster that cannot be found ends the wait at once.
+async fn wait_for_io(rt: &WekaRuntime, ctx: &ContainerCtx, agent: Option<&AgentKey>) {
+    let Some(agent) = agent else { return };
+    loop {
+        let starting = {
+            let mut world = rt.lock_world();
+            let world = world.settled();
+            let guid = world.agent(agent).and_then(|a| {
+                a.containers.values().find_map(|c| c.identity.as_ref().map(|i| i.guid.clone()))
+            });
+            guid.and_then(|g| world.cluster(&g)).is_some_and(|c| c.io_status == IoStatus::Starting)
+        };
+        if !starting {
+            return;
+        }
+        ctx.clock().sleep(IO_POLL).await;
     }
 }
 

@@ -122,11 +122,16 @@ async fn a_cluster_formed_through_kubectl_exec_serves_io_loses_a_container_and_r
         status(&sim).await["drives"]["active"] == 6
     })
     .await;
-    sim.run("compute-0", &["wekaauthcli", "cluster", "start-io"]).await;
-    sim.advance_until(SECOND, "io is started", || async {
+    // `start-io` returns only once IO runs (the operator marks the cluster Ready after it).
+    let start_io = async {
+        sim.run("compute-0", &["wekaauthcli", "cluster", "start-io"]).await;
+        status(&sim).await["io_status"].clone()
+    };
+    let advance = sim.advance_until(SECOND, "io is started", || async {
         status(&sim).await["io_status"] == "STARTED"
-    })
-    .await;
+    });
+    let (io_when_start_io_returned, ()) = tokio::join!(start_io, advance);
+    assert_eq!(io_when_start_io_returned, "STARTED");
     let healthy = status(&sim).await;
     assert_eq!(healthy["status"], "OK");
     assert_eq!(healthy["name"], "sim-cluster");
