@@ -127,11 +127,12 @@ impl ContainerState {
         true
     }
 
-    /// Upstream's `updateContainerStatusIfNotEquals`: set and write.
+    /// Upstream's `updateContainerStatusIfNotEquals`, which writes at once. Here the value is
+    /// written with the conditions when the pass ends (every outcome writes the status), so a
+    /// pass that changes `status.status` and then waits costs one write, not two; a step that
+    /// must see it stored first calls [`Self::persist_status`] itself.
     pub async fn update_status(&mut self, value: &str) -> Result<(), StepError> {
-        if self.set_status(value) {
-            self.persist_status().await?;
-        }
+        self.set_status(value);
         Ok(())
     }
 
