@@ -4,8 +4,10 @@
 //! earlier steps left it), *what* it does (an async function of the state), and how its outcome
 //! is recorded:
 //! - `once`: on success a condition is set True and the step is skipped while it stays True
-//!   (a run-once step whose progress survives restarts because it lives in `status.conditions`;
-//!   the conditions of one pass are written together when the flow stops);
+//!   (a run-once step whose progress survives restarts because it lives in `status.conditions`:
+//!   the engine records it in memory and the controller writes the status once, when the flow
+//!   stops, together with its `Progressing`/`Ready`; steps are idempotent, so a crash before
+//!   that write only repeats them);
 //! - `on_error`: abort the flow (default) or continue with the next step;
 //! - `throttle`: run at most once per interval per object (a fixed interval, or one read from
 //!   the state, such as a configured polling rate);

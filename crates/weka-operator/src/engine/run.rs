@@ -56,8 +56,6 @@ pub async fn run_flow<S: FlowState + 'static>(
     clock: &dyn Clock,
 ) -> FlowReport {
     let mut trace = Vec::with_capacity(flow.len());
-    // A run-once step's condition is recorded in memory and written with the others at the end.
-    let mut unsaved = false;
     for step in flow {
         if let Some((predicate, _)) = step.when.iter().find(|(_, holds)| !holds(state)) {
             trace.push((step.name, StepTrace::Skipped { predicate }));
@@ -92,18 +90,21 @@ pub async fn run_flow<S: FlowState + 'static>(
                         once.reason,
                         once.message,
                     ));
-                    unsaved = true;
                 }
                 if step.finish {
-                    let outcome = FlowOutcome::Finished { step: step.name };
-                    return conclude(state, unsaved, step.name, outcome, trace).await;
+                    return FlowReport {
+                        outcome: FlowOutcome::Finished { step: step.name },
+                        trace,
+                    };
                 }
             }
             Err(StepError::Wait(wait)) => {
                 trace.push((step.name, StepTrace::Ran));
                 tracing::debug!(step = step.name, reason = wait.reason, message = %wait.message, "step waits");
-                let outcome = FlowOutcome::Waiting { step: step.name, wait };
-                return conclude(state, unsaved, step.name, outcome, trace).await;
+                return FlowReport {
+                    outcome: FlowOutcome::Waiting { step: step.name, wait },
+                    trace,
+                };
             }
             Err(err @ StepError::Failed { .. }) if step.on_error == OnError::Continue => {
                 tracing::warn!(step = step.name, error = %err, "step failed, flow continues");
@@ -111,29 +112,11 @@ pub async fn run_flow<S: FlowState + 'static>(
             }
             Err(err) => {
                 trace.push((step.name, StepTrace::Ran));
-                let report = failed(step.name, err, trace);
-                return conclude(state, unsaved, step.name, report.outcome, report.trace).await;
+                return failed(step.name, err, trace);
             }
         }
     }
-    let last = flow.last().map(|s| s.name).unwrap_or_default();
-    conclude(state, unsaved, last, FlowOutcome::Completed, trace).await
-}
-
-/// Writes the conditions of run-once steps recorded during this pass, in one write when the
-/// flow stops (every step is idempotent, so a crash before it only repeats those steps); a
-/// write that fails turns the outcome into that failure.
-async fn conclude<S: FlowState + 'static>(
-    state: &mut S,
-    unsaved: bool,
-    step: &'static str,
-    outcome: FlowOutcome,
-    trace: Vec<(&'static str, StepTrace)>,
-) -> FlowReport {
-    if unsaved && let Err(err) = state.persist().await {
-        return failed(step, err, trace);
-    }
-    FlowReport { outcome, trace }
+    FlowReport { outcome: FlowOutcome::Completed, trace }
 }
 
 fn failed(step: &'static str, err: StepError, trace: Vec<(&'static str, StepTrace)>) -> FlowReport {

@@ -145,11 +145,8 @@ impl StepError {
 pub trait FlowState: Send {
     /// The object's current conditions (for run-once steps).
     fn conditions(&self) -> &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition];
-    /// Records a condition in memory.
+    /// Records a condition in memory (the controller writes the status once the flow stops).
     fn set_condition(&mut self, desired: Desired<'_>);
-    /// Writes the status to the API if it changed; called after each run-once step succeeds,
-    /// so that its progress survives a restart.
-    fn persist(&mut self) -> StepFuture<'_>;
     /// The key of this object for throttling (e.g. its UID).
     fn throttle_key(&self) -> String;
 }

@@ -21,7 +21,7 @@ use super::shared::Shared;
 use super::status_patch::merge_patch;
 use crate::cluster::{ClusterSettings, ClusterSpecError, ClusterTemplate, resolve_template};
 use crate::controllers::container::ContainerObject;
-use crate::engine::{FlowState, StepError, StepFuture};
+use crate::engine::{FlowState, StepError};
 use crate::runtime::Context;
 use crate::weka::{ExecTarget, WekaCli};
 
@@ -299,10 +299,6 @@ impl FlowState for ClusterState {
 
     fn set_condition(&mut self, desired: Desired<'_>) {
         self.set_condition_now(desired);
-    }
-
-    fn persist(&mut self) -> StepFuture<'_> {
-        Box::pin(self.persist_status())
     }
 
     fn throttle_key(&self) -> String {

@@ -19,7 +19,7 @@ use weka_api::{WekaContainer, WekaContainerSpec};
 
 use super::merge_patch;
 use super::shared::Shared;
-use crate::engine::{FlowState, StepError, StepFuture};
+use crate::engine::{FlowState, StepError};
 use crate::runtime::Context;
 use crate::weka::{ExecTarget, WekaCli};
 
@@ -294,10 +294,6 @@ impl FlowState for ContainerState {
 
     fn set_condition(&mut self, desired: Desired<'_>) {
         self.set_condition_now(desired);
-    }
-
-    fn persist(&mut self) -> StepFuture<'_> {
-        Box::pin(self.persist_status())
     }
 
     fn throttle_key(&self) -> String {
