@@ -26,7 +26,13 @@ async fn compute_cluster(sim: &Sim, count: usize, env: &[(&str, &str)]) -> Strin
         sim.wait_running(&pod).await;
         sim.write_resources(&pod, &json!({"wekaPort": 15100, "agentPort": 15199})).await;
         sim.wait_ready(&pod).await;
-        let ip = sim.run(&pod, &["cat", "/opt/weka/k8s-runtime/management_ips"]).await;
+        let ips = ["cat", "/opt/weka/k8s-runtime/management_ips"];
+        sim.advance_until(SECOND, "the management IPs are written", || async {
+            let out = sim.exec(&pod, &ips).await;
+            out.status.success() && !text(&out.stdout).trim().is_empty()
+        })
+        .await;
+        let ip = sim.run(&pod, &ips).await.trim().to_string();
         host_ips.push(format!("{ip}:15100"));
         names.push(ip);
     }
