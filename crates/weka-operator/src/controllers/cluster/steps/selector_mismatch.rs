@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{Patch, PatchParams};
-use kube::runtime::events::{EventType, Recorder};
+use kube::runtime::events::EventType;
 use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
 use serde_json::json;
@@ -82,7 +82,6 @@ pub fn update_containers_on_node_selector_mismatch(s: &mut ClusterState) -> Step
             return Ok(());
         }
         let api = s.container_api();
-        let recorder: Recorder = s.ctx.recorder();
         for remedy in todo {
             let (name, patch, message) = match &remedy {
                 // A JSON merge patch would keep keys the cluster's selector dropped: replace.
@@ -111,16 +110,15 @@ pub fn update_containers_on_node_selector_mismatch(s: &mut ClusterState) -> Step
             match api.patch(name, &PatchParams::default(), &patch).await {
                 Ok(updated) => {
                     let reference = updated.object_ref(&());
-                    let event = kube::runtime::events::Event {
-                        type_: EventType::Normal,
-                        reason: "NodeSelectorMismatch".into(),
-                        note: Some(message.into()),
-                        action: "Reconcile".into(),
-                        secondary: None,
-                    };
-                    if let Err(err) = recorder.publish(&event, &reference).await {
-                        tracing::warn!(error = %err, "cannot publish the event");
-                    }
+                    s.shared
+                        .publish(
+                            &s.ctx,
+                            &reference,
+                            EventType::Normal,
+                            "NodeSelectorMismatch",
+                            message,
+                        )
+                        .await;
                     s.remember_container(updated);
                 }
                 Err(kube::Error::Api(status)) if status.code == 404 => {}
