@@ -61,4 +61,17 @@ pub trait ContainerBehaviour: Send + Sync + 'static {
     ) -> Option<BoxFuture<'a, CommandOutput>> {
         None
     }
+
+    /// A server of this container: answers an HTTP request sent to the pod's IP on `port`
+    /// (through kubesim's pod network). `None` when nothing in this container listens on that
+    /// port (the caller sees "connection refused"). The request's URI is in origin form
+    /// (`/path?query`); its `Host` header names the pod IP and port.
+    fn http<'a>(
+        &'a self,
+        _ctx: &'a ContainerCtx,
+        _port: u16,
+        _request: http::Request<bytes::Bytes>,
+    ) -> Option<BoxFuture<'a, http::Response<bytes::Bytes>>> {
+        None
+    }
 }
