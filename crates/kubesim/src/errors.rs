@@ -101,6 +101,9 @@ pub enum Error {
     NotAcceptable(String),
     #[error("{0}")]
     Timeout(String),
+    /// A proxied backend (a pod behind `pods/proxy`) could not be reached: 503.
+    #[error("{0}")]
+    ServiceUnavailable(String),
     #[error("Unauthorized")]
     Unauthorized,
     #[error("{0}")]
@@ -148,6 +151,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Error::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Error::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Injected { code, .. } => {
@@ -169,6 +173,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => "UnsupportedMediaType",
             Error::NotAcceptable(_) => "NotAcceptable",
             Error::Timeout(_) => "Timeout",
+            Error::ServiceUnavailable(_) => "ServiceUnavailable",
             Error::Unauthorized => "Unauthorized",
             Error::Internal(_) => "InternalError",
             Error::Injected { reason, .. } => reason,

@@ -1,7 +1,8 @@
 //! Starting kubesim in-process: [`Kubesim::start`] binds, opens the store (restoring a state
 //! file if there is one), bootstraps the cluster objects, writes the kubeconfig, starts the
-//! built-in controllers and serves; the [`KubesimHandle`] gives tests the URL, a client, the
-//! request log and fault controls, and stops everything when dropped.
+//! built-in controllers and serves, the API and the pod network's forward proxy (on a second
+//! listener, see `crate::nodes::network`); the [`KubesimHandle`] gives tests the URLs, a
+//! client, the request log and fault controls, and stops everything when dropped.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use tokio::sync::{Notify, watch};
 use crate::faults::Faults;
 use crate::handlers::create_internal;
 use crate::hooks::CRD_STORAGE;
+use crate::nodes::network::forward_proxy as pod_network;
 use crate::registry::{Registry, crd_resources};
 use crate::request_log::RequestLog;
 use crate::server::{ApiServer, Settings, router};
@@ -70,6 +72,8 @@ impl Default for KubesimConfig {
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot listen for the pod network proxy on {addr}: {source}")]
+    PodNetwork { addr: SocketAddr, source: std::io::Error },
     #[error("cannot write the kubeconfig to {path}: {source}")]
     Kubeconfig { path: PathBuf, source: std::io::Error },
     #[error("cannot create the initial objects: {0}")]
@@ -92,6 +96,14 @@ impl Kubesim {
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
         let token =
             config.token.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        // The pod network's forward proxy listens next to the API, on a port of its own.
+        let proxy_bind = SocketAddr::new(config.listen.ip(), 0);
+        let proxy_listener = tokio::net::TcpListener::bind(proxy_bind)
+            .await
+            .map_err(|source| StartError::PodNetwork { addr: proxy_bind, source })?;
+        let proxy_addr = proxy_listener
+            .local_addr()
+            .map_err(|source| StartError::PodNetwork { addr: proxy_bind, source })?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let store = open_store(&config).await?;
         let api = Arc::new(ApiServer {
@@ -130,6 +142,8 @@ impl Kubesim {
         if config.state_file.is_some() {
             app = app.layer(axum::middleware::from_fn_with_state(api.clone(), acknowledge_durable));
         }
+        tokio::spawn(pod_network::serve(proxy_listener, api.clone(), shutdown_rx.clone()));
+        let pod_network_url = pod_network::url(proxy_addr);
         let mut stop = shutdown_rx;
         tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -139,7 +153,7 @@ impl Kubesim {
                 tracing::error!(%error, "kubesim server failed");
             }
         });
-        tracing::info!(%base_url, "kubesim serving");
+        tracing::info!(%base_url, %pod_network_url, "kubesim serving");
         // Node simulation: the scheduler and the kubelets work through the API just served.
         if simulate_nodes {
             let endpoint = crate::nodes::client::ApiEndpoint {
@@ -154,6 +168,7 @@ impl Kubesim {
             api,
             addr,
             base_url,
+            pod_network_url,
             token,
             kubeconfig_yaml: yaml,
             kubeconfig_path,
@@ -239,6 +254,7 @@ pub struct KubesimHandle {
     api: Arc<ApiServer>,
     addr: SocketAddr,
     base_url: String,
+    pod_network_url: String,
     token: String,
     kubeconfig_yaml: String,
     kubeconfig_path: PathBuf,
@@ -254,6 +270,13 @@ impl KubesimHandle {
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The pod network's forward proxy, `http://127.0.0.1:PORT`: HTTP requests sent through it
+    /// in absolute form (`curl -x URL http://POD_IP:PORT/PATH`, reqwest's `Proxy::http(URL)`,
+    /// `HTTP_PROXY=URL`) reach the simulated pod holding that IP (see `crate::nodes::network`).
+    pub fn pod_network_url(&self) -> &str {
+        &self.pod_network_url
     }
 
     pub fn token(&self) -> &str {

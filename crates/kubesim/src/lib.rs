@@ -24,7 +24,9 @@
 //! - [`faults`] and [`request_log`] are what tests use to break and observe the server;
 //!   [`handle`] starts it in-process and [`kubeconfig`] describes how to reach it;
 //!   [`bootstrap_nodes`] are the plain Node objects of `--nodes N` when nodes are not simulated.
-//! - [`nodes`]: the scheduler, kubelets and container behaviours, clients of this API server.
+//! - [`nodes`]: the scheduler, kubelets, container behaviours and the DaemonSet controller,
+//!   clients of this API server; and the pod network (pods' HTTP servers reached by pod IP
+//!   through a forward proxy on a second listener, or through `pods/NAME:PORT/proxy`).
 //!
 //! Extension points for later rounds: exec/log as pod subresources in
 //! `handlers::subresources`; Table output of watches in [`watch`].

@@ -72,7 +72,12 @@ async fn main() -> anyhow::Result<()> {
         ..Default::default()
     })
     .await?;
-    eprintln!("kubesim serving on {} (kubeconfig {})", handle.base_url(), kubeconfig.display());
+    eprintln!(
+        "kubesim serving on {} (kubeconfig {}); pod network proxy {}",
+        handle.base_url(),
+        kubeconfig.display(),
+        handle.pod_network_url()
+    );
     wait_for_signal().await?;
     drop(handle);
     Ok(())

@@ -1,7 +1,9 @@
 //! The Kubernetes URL layout, parsed by hand in one place: discovery paths, health checks,
 //! OpenAPI, and resource paths
 //! `/api/v1[/watch][/namespaces/NS]/RESOURCE[/NAME[/SUBRESOURCE]]` (and `/apis/GROUP/VERSION/...`)
-//! with the verb a request means, as the apiserver's RequestInfo derives it.
+//! with the verb a request means, as the apiserver's RequestInfo derives it; and the pod proxy
+//! subresource `/api/v1/namespaces/NS/pods/NAME[:PORT]/proxy[/PATH]`, whose tail is a path in
+//! the pod rather than part of the API's layout.
 
 use http::Method;
 
@@ -72,13 +74,82 @@ pub enum Route {
     /// `/openapi/v2`
     OpenApiV2,
     Resource(ResourcePath),
+    /// `pods/NAME[:PORT]/proxy[/PATH]`
+    PodProxy(PodProxyPath),
     Unknown,
+}
+
+/// A request for the pod proxy subresource: `/api/v1/namespaces/NS/pods/ID/proxy[/PATH]`
+/// where ID is `[SCHEME:]NAME[:PORT]` as upstream's `SplitSchemeNamePort` reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodProxyPath {
+    pub namespace: String,
+    pub name: String,
+    /// The port as written after the name; `None` when not given.
+    pub port: Option<String>,
+    /// What follows `/proxy`, exactly as sent (percent-encoding and trailing slash kept);
+    /// empty for the root.
+    pub path: String,
+    /// The verb as the apiserver's RequestInfo derives it from the method (`get`, `create`,
+    /// ..., or the lowercased method).
+    pub verb: String,
+}
+
+impl PodProxyPath {
+    /// The path to ask the pod for: `/` for the root.
+    pub fn target_path(&self) -> &str {
+        if self.path.is_empty() { "/" } else { &self.path }
+    }
+}
+
+/// The verb of a proxied request, as RequestInfo names it.
+pub fn proxy_verb(method: &Method) -> String {
+    match *method {
+        Method::GET | Method::HEAD => "get".into(),
+        Method::POST => "create".into(),
+        Method::PUT => "update".into(),
+        Method::PATCH => "patch".into(),
+        Method::DELETE => "delete".into(),
+        ref other => other.as_str().to_ascii_lowercase(),
+    }
+}
+
+/// `/api/v1/namespaces/NS/pods/ID/proxy[/PATH]`, or `None` for any other path.
+fn pod_proxy(method: &Method, path: &str) -> Option<PodProxyPath> {
+    let rest = path.strip_prefix("/api/v1/namespaces/")?;
+    let (namespace, rest) = rest.split_once('/')?;
+    let rest = rest.strip_prefix("pods/")?;
+    let (id, rest) = rest.split_once('/')?;
+    let tail = match rest.strip_prefix("proxy")? {
+        "" => "",
+        tail if tail.starts_with('/') => tail,
+        _ => return None,
+    };
+    let (name, port) = match id.split(':').collect::<Vec<_>>().as_slice() {
+        [name] => (*name, None),
+        [name, port] => (*name, Some(*port)),
+        [scheme, name, port] if matches!(*scheme, "" | "http" | "https") => (*name, Some(*port)),
+        _ => return None,
+    };
+    if namespace.is_empty() || name.is_empty() {
+        return None;
+    }
+    Some(PodProxyPath {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        port: port.filter(|p| !p.is_empty()).map(str::to_string),
+        path: tail.to_string(),
+        verb: proxy_verb(method),
+    })
 }
 
 /// Subresources of a namespace itself (`/api/v1/namespaces/NAME/status`).
 const NAMESPACE_SUBRESOURCES: &[&str] = &["status", "finalize"];
 
 pub fn parse(method: &Method, path: &str, watch_param: bool) -> Route {
+    if let Some(proxy) = pod_proxy(method, path) {
+        return Route::PodProxy(proxy);
+    }
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     match parts.as_slice() {
         ["version"] => Route::Version,
@@ -196,6 +267,34 @@ mod tests {
         assert_eq!((r.name.as_deref(), r.subresource.as_deref()), (Some("team"), Some("finalize")));
         let r = res(Method::GET, "/api/v1/namespaces");
         assert_eq!(r.verb, Verb::List);
+    }
+
+    #[test]
+    fn pod_proxy_paths_keep_the_port_and_the_tail() {
+        let proxy = |method: Method, path: &str| match parse(&method, path, false) {
+            Route::PodProxy(p) => p,
+            other => panic!("{path}: {other:?}"),
+        };
+        let p = proxy(Method::GET, "/api/v1/namespaces/weka/pods/agent-x:8090/proxy/findDrives/");
+        assert_eq!(
+            (p.namespace.as_str(), p.name.as_str(), p.port.as_deref(), p.path.as_str()),
+            ("weka", "agent-x", Some("8090"), "/findDrives/")
+        );
+        assert_eq!(p.verb, "get");
+        let root = proxy(Method::POST, "/api/v1/namespaces/weka/pods/http:agent:80/proxy");
+        assert_eq!(
+            (root.port.as_deref(), root.target_path(), root.verb.as_str()),
+            (Some("80"), "/", "create")
+        );
+        let bare = proxy(Method::OPTIONS, "/api/v1/namespaces/weka/pods/agent/proxy/a%2Fb");
+        assert_eq!(
+            (bare.port, bare.path.as_str(), bare.verb.as_str()),
+            (None, "/a%2Fb", "options")
+        );
+        assert!(!matches!(
+            parse(&Method::GET, "/api/v1/namespaces/weka/pods/agent/proxyx", false),
+            Route::PodProxy(_)
+        ));
     }
 
     #[test]

@@ -72,6 +72,14 @@ async fn dispatch(State(api): State<Arc<ApiServer>>, request: axum::extract::Req
         dry_run: query.get("dryRun") == Some("All"),
         ..Default::default()
     };
+    if let Route::PodProxy(target) = &route {
+        record.verb = target.verb.clone();
+        record.version = "v1".into();
+        record.resource = "pods".into();
+        record.subresource = Some("proxy".into());
+        record.namespace = Some(target.namespace.clone());
+        record.name = Some(target.name.clone());
+    }
     if let Route::Resource(path) = &route {
         record.verb = path.verb.as_str().to_string();
         record.group = path.group.clone();
@@ -142,6 +150,18 @@ async fn serve(
             discovery::serve(api, &route, accept)
         }
         Route::Unknown => Err(Error::UnknownPath),
+        Route::PodProxy(target) => {
+            let facts = RequestFacts {
+                verb: &target.verb,
+                resource: "pods",
+                subresource: Some("proxy"),
+                namespace: Some(&target.namespace),
+                name: Some(&target.name),
+            };
+            request_faults(api, &facts).await?;
+            let bytes = read_body(body).await?;
+            crate::nodes::network::pod_proxy::serve(api, parts, &target, bytes).await
+        }
         Route::Resource(path) => {
             let resource = api
                 .registry
@@ -154,30 +174,14 @@ async fn serve(
                 namespace: path.namespace.as_deref(),
                 name: path.name.as_deref(),
             };
-            let mut watch_faults = Vec::new();
-            for action in api.faults.take(&facts) {
-                match action {
-                    FaultAction::Latency(delay) => tokio::time::sleep(delay).await,
-                    FaultAction::Error { code, reason, message, retry_after_seconds } => {
-                        return Err(Error::Injected {
-                            code,
-                            reason,
-                            message,
-                            retry_after: retry_after_seconds,
-                        });
-                    }
-                    other => watch_faults.push(other),
-                }
-            }
+            let watch_faults = request_faults(api, &facts).await?;
             // Nodes hook: the kubelets answer pods/exec and pods/log (crate::nodes::io).
             if let Some(response) =
                 crate::nodes::io::api_hook(api, parts, &path, &resource.storage).await
             {
                 return Ok(response);
             }
-            let bytes = axum::body::to_bytes(body, MAX_BODY)
-                .await
-                .map_err(|e| Error::BadRequest(format!("unable to read the request body: {e}")))?;
+            let bytes = read_body(body).await?;
             let mut ctx = Ctx {
                 api: api.clone(),
                 path,
@@ -199,6 +203,33 @@ async fn serve(
             Ok(body::with_warnings(response, &ctx.warnings))
         }
     }
+}
+
+/// Applies the fault rules matching a request: waits out latency, fails with an injected
+/// error, and returns what only a watch can act on (drops, expiry).
+async fn request_faults(api: &ApiServer, facts: &RequestFacts<'_>) -> Result<Vec<FaultAction>> {
+    let mut watch_faults = Vec::new();
+    for action in api.faults.take(facts) {
+        match action {
+            FaultAction::Latency(delay) => tokio::time::sleep(delay).await,
+            FaultAction::Error { code, reason, message, retry_after_seconds } => {
+                return Err(Error::Injected {
+                    code,
+                    reason,
+                    message,
+                    retry_after: retry_after_seconds,
+                });
+            }
+            other => watch_faults.push(other),
+        }
+    }
+    Ok(watch_faults)
+}
+
+async fn read_body(body: axum::body::Body) -> Result<bytes::Bytes> {
+    axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|e| Error::BadRequest(format!("unable to read the request body: {e}")))
 }
 
 /// A `Status` object reporting success (some deletes answer with it).

@@ -1,5 +1,6 @@
-//! The node simulation as one handle: starts the scheduler, the node lifecycle controller and
-//! one kubelet per node, and offers the node controls tests and `simulate` use.
+//! The node simulation as one handle: starts the scheduler, the node lifecycle controller, the
+//! DaemonSet controller and one kubelet per node, and offers the node controls tests and
+//! `simulate` use.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use super::clock::Clock;
 use super::images::ImageRegistry;
 use super::kubelet::{Kubelet, KubeletError, PodRuntime, Shared};
 use super::node_spec::{NodeConfig, NodeSpecError, NodeSpecFile};
-use super::{lifecycle, scheduler};
+use super::{daemonsets, lifecycle, scheduler};
 
 /// How to simulate nodes.
 #[derive(Clone)]
@@ -105,6 +106,11 @@ impl Nodes {
                 config.record_events,
             )),
             tokio::spawn(lifecycle::run(
+                controller_client.clone(),
+                config.clock.clone(),
+                config.record_events,
+            )),
+            tokio::spawn(daemonsets::run(
                 controller_client.clone(),
                 config.clock.clone(),
                 config.record_events,
@@ -212,7 +218,7 @@ impl Nodes {
 }
 
 impl Nodes {
-    /// Stops the scheduler, the node controller and every kubelet.
+    /// Stops the scheduler, the node and DaemonSet controllers and every kubelet.
     pub fn shutdown(&self) {
         for task in &self.controllers {
             task.abort();

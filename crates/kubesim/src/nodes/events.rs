@@ -1,4 +1,5 @@
-//! core/v1 Events as the scheduler, kubelets and node controller record them.
+//! core/v1 Events as the scheduler, kubelets, node controller and DaemonSet controller record
+//! them.
 
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
@@ -47,11 +48,26 @@ impl Recorder {
         reason: &str,
         message: String,
     ) {
+        let involved = ObjectReference {
+            api_version: Some("v1".into()),
+            kind: Some("Pod".into()),
+            name: pod.metadata.name.clone(),
+            namespace: Some(pod.metadata.namespace.clone().unwrap_or_else(|| "default".into())),
+            uid: pod.metadata.uid.clone(),
+            resource_version: pod.metadata.resource_version.clone(),
+            field_path: field,
+        };
+        self.event(involved, type_, reason, message);
+    }
+
+    /// Records an event about any object (its namespace is the event's; `default` for
+    /// cluster-scoped ones), in the background like [`Recorder::pod_event`].
+    pub fn event(&self, involved: ObjectReference, type_: &str, reason: &str, message: String) {
         if !self.enabled {
             return;
         }
-        let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
-        let name = pod.metadata.name.clone().unwrap_or_default();
+        let namespace = involved.namespace.clone().unwrap_or_else(|| "default".into());
+        let name = involved.name.clone().unwrap_or_default();
         let now = self.clock.now();
         let event = Event {
             metadata: ObjectMeta {
@@ -59,15 +75,7 @@ impl Recorder {
                 namespace: Some(namespace.clone()),
                 ..Default::default()
             },
-            involved_object: ObjectReference {
-                api_version: Some("v1".into()),
-                kind: Some("Pod".into()),
-                name: Some(name),
-                namespace: Some(namespace.clone()),
-                uid: pod.metadata.uid.clone(),
-                resource_version: pod.metadata.resource_version.clone(),
-                field_path: field,
-            },
+            involved_object: involved,
             reason: Some(reason.into()),
             message: Some(message),
             type_: Some(type_.into()),

@@ -11,18 +11,22 @@
 //!   [`printer`]: kubectl's pod columns; [`taints`], [`selectors`], [`quantity`].
 //!
 //! Active parts (API clients): [`scheduler`], [`kubelet`] (one per node), [`lifecycle`] (node
-//! lifecycle, taint eviction, pod GC), [`io`] (`pods/exec` over WebSocket and `pods/log`, reached
-//! through one hook in the API server), all started and controlled through [`Nodes`].
+//! lifecycle, taint eviction, pod GC), [`daemonsets`] (the DaemonSet controller), [`io`]
+//! (`pods/exec` over WebSocket and `pods/log`, reached through one hook in the API server), all
+//! started and controlled through [`Nodes`]; [`network`] (pods' HTTP servers reached by pod IP
+//! through a forward proxy, and the `pods/proxy` subresource).
 
 pub mod behaviour;
 pub mod client;
 pub mod clock;
 mod cluster;
+pub mod daemonsets;
 pub mod events;
 pub mod images;
 pub mod io;
 pub mod kubelet;
 pub mod lifecycle;
+pub mod network;
 pub mod node_spec;
 pub mod printer;
 pub mod quantity;
