@@ -138,6 +138,7 @@ pub mod conditions {
     // --- WekaContainer ---------------------------------------------------------------
     pub const JOINED_CLUSTER: &str = "JoinedCluster";
     pub const JOINED_S3_CLUSTER: &str = "JoinedS3Cluster";
+    pub const VIRTUAL_DRIVES_ADDED: &str = "VirtualDrivesAdded";
     pub const CONTAINER_RESOURCES_WRITTEN: &str = "ContainerResourcesWritten";
     pub const RESULTS_RECEIVED: &str = "CondResultsReceived";
     pub const RESULTS_PROCESSED: &str = "CondResultsProcessed";

@@ -6,6 +6,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 pub use crate::commands::bench::BenchArgs;
+pub use crate::commands::node_agent::NodeAgentArgs;
 pub use crate::commands::simulate::SimulateArgs;
 use crate::config::Config;
 
@@ -27,6 +28,8 @@ pub enum Command {
     Simulate(Box<SimulateArgs>),
     /// Scale benchmark on the simulator: time to Ready, API requests, RSS, pod recreation.
     Bench(Box<BenchArgs>),
+    /// Run the per-node agent (what `run` does with OPERATOR_MODE=node-agent).
+    NodeAgent(Box<NodeAgentArgs>),
 }
 
 #[derive(Debug, Args)]

@@ -15,11 +15,14 @@ mod cluster;
 pub mod commands;
 pub mod config;
 pub mod controllers;
+mod csi;
 #[allow(dead_code, unused_imports)] // driven by the controllers next
 mod engine;
 pub mod http;
 pub mod leader_election;
 pub mod metrics;
+pub mod node_agent;
+pub mod node_agent_client;
 #[allow(dead_code)] // wired into the WekaContainer controller next
 mod pod;
 pub mod runtime;

@@ -1,5 +1,6 @@
 //! `weka-operator`: the WEKA Kubernetes operator, one binary with subcommands:
-//! `run` (against a real cluster), `simulate` (the whole system in-process), `bench`, `crds`.
+//! `run` (against a real cluster), `simulate` (the whole system in-process), `bench`, `crds`,
+//! `node-agent` (the per-node agent).
 
 use std::process::ExitCode;
 
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(*args),
         Command::Simulate(args) => commands::simulate::run(*args),
         Command::Bench(args) => commands::bench::run(*args),
+        Command::NodeAgent(args) => commands::node_agent::run(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod crds;
+pub mod node_agent;
 pub mod run;
 pub mod simulate;
 
@@ -20,6 +21,10 @@ pub enum CommandError {
     Simulate(#[from] simulate::SimulateError),
     #[error(transparent)]
     Bench(#[from] bench::BenchError),
+    #[error("invalid OPERATOR_MODE {0:?}: expected manager or node-agent")]
+    UnknownMode(String),
+    #[error(transparent)]
+    NodeAgent(#[from] crate::node_agent::AgentError),
 }
 
 impl CommandError {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::CommandError;
+use super::node_agent::{self, OperatorMode};
 use crate::cli::RunArgs;
 use crate::controllers::cluster::WekaClusterController;
 use crate::controllers::container::{ContainerObject, WekaContainerController};
@@ -12,8 +13,13 @@ use crate::shutdown::TerminationSignals;
 use crate::telemetry;
 
 pub fn run(args: RunArgs) -> Result<(), CommandError> {
+    let mode = OperatorMode::parse(&args.config.mode.operator_mode)?;
     args.config.validate()?;
     telemetry::init(&args.config.logging)?;
+    if mode == OperatorMode::NodeAgent {
+        let mode = args.config.mode;
+        return node_agent::start(mode.node_agent_bind_address, mode.node_name, Default::default());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -24,6 +24,8 @@ pub use validate::{ConfigError, LogFormat, LogLevel};
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     #[command(flatten)]
+    pub mode: Mode,
+    #[command(flatten)]
     pub identity: Identity,
     #[command(flatten)]
     pub scope: Scope,
@@ -55,6 +57,28 @@ pub struct Config {
     pub drives: Drives,
     #[command(flatten)]
     pub csi: Csi,
+}
+
+/// Which process this is (upstream `OPERATOR_MODE`): the operator, or the per-node agent
+/// the same image runs as a DaemonSet. The mode is checked by `run`, so that an unknown
+/// value exits 1 as upstream's does (not 2, as a usage error would).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Mode")]
+pub struct Mode {
+    /// `manager` (the controllers) or `node-agent` (the per-node HTTP agent).
+    #[arg(
+        long = "operator-mode",
+        env = "OPERATOR_MODE",
+        default_value = "manager",
+        value_name = "MODE"
+    )]
+    pub operator_mode: String,
+    /// Listen address of the node agent in node-agent mode (HOST:PORT or :PORT).
+    #[arg(long = "node-agent-bind-address", env = "NODE_AGENT_BIND_ADDRESS", default_value = ":8090", value_parser = parse::bind_address, value_name = "ADDR")]
+    pub node_agent_bind_address: BindAddress,
+    /// The node this process runs on (downward API); labels the node agent's metrics.
+    #[arg(long = "node-name", env = "NODE_NAME", default_value = "")]
+    pub node_name: String,
 }
 
 /// The operator pod's identity (downward API in the Deployment).

@@ -185,6 +185,10 @@ pub struct MetricsCollection {
         default_value = "weka-node-agent-secret"
     )]
     pub node_agent_token_secret: String,
+    /// HTTP proxy for the calls to node-agent pods (`http://<pod IP>:8090/...`), for an
+    /// operator outside the pod network. Empty: the standard HTTP_PROXY / NO_PROXY variables.
+    #[arg(long = "node-agent-proxy", env = "NODE_AGENT_PROXY", default_value = "")]
+    pub node_agent_proxy: String,
 }
 
 /// How WEKA pods are built.

@@ -38,6 +38,11 @@ impl Throttler {
         self.last_run.lock().expect("throttler lock").insert((key.to_string(), step), now);
     }
 
+    /// When the step last succeeded for the object, if it did since the process started.
+    pub fn last_run(&self, key: &str, step: &'static str) -> Option<Instant> {
+        self.last_run.lock().expect("throttler lock").get(&(key.to_string(), step)).copied()
+    }
+
     /// Forgets an object (on deletion), so the map does not grow without bound.
     pub fn forget(&self, key: &str) {
         self.last_run.lock().expect("throttler lock").retain(|(k, _), _| k != key);

@@ -210,6 +210,14 @@ impl Supervisor {
             background.spawn(http::serve(listener, router));
         }
         self.ctx.reflectors.start();
+        // The node agents authenticate the operator with this token; they cannot start
+        // before it exists (upstream's background one-shot of the manager).
+        let config = &self.ctx.config;
+        background.spawn(crate::node_agent_client::ensure_secret_until_done(
+            self.ctx.client.clone(),
+            crate::node_agent_client::agent_namespace(config),
+            config.metrics_collection.node_agent_token_secret.clone(),
+        ));
         let elector_stop = CancellationToken::new();
         let mut elector_task = None;
         let _leader_forever = match election {

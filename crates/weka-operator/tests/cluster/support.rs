@@ -31,6 +31,7 @@ use weka_operator::controllers::container::{
     ContainerObject, Timing as ContainerTiming, WekaContainerController,
 };
 use weka_operator::metrics::Metrics;
+use weka_operator::node_agent;
 use weka_operator::runtime::{Operator, OperatorHandle};
 use wekasim::runtime::{RuntimeConfig, WekaRuntime, register, world_on};
 use wekasim::{Latencies, WorldConfig};
@@ -136,6 +137,7 @@ impl Env {
         let runtime = register(&node_sim.behaviours, world, RuntimeConfig::default());
         // The drive-signing tool's image runs wekasim's one-off operations too.
         runtime.install(&node_sim.behaviours, SIGN_DRIVES_REPOSITORY);
+        node_agent::sim::register(&node_sim.behaviours, runtime.clone());
         let config = KubesimConfig {
             nodes: 1,
             node_sim,
@@ -164,6 +166,10 @@ impl Env {
             .create(&PostParams::default(), &scripts)
             .await
             .expect("boot scripts created");
+        // The install's node agents (one per node, as nodes come).
+        node_agent::sim::install(&client, OPERATOR_NS, "weka-operator:test")
+            .await
+            .expect("node agents");
         Env { sim, client, runtime, args: Vec::new(), operators: Vec::new(), finished: false }
     }
 
@@ -243,6 +249,7 @@ impl Env {
         .to_vec();
         // Removed drive containers' drives are re-signed by the drive-signing tool.
         args.push(format!("--sign-drives-image={SIGN_DRIVES_REPOSITORY}:1.0.0"));
+        args.push(format!("--node-agent-proxy={}", self.sim.pod_network_url()));
         args.extend(self.args.iter().cloned());
         Config::try_parse_from(args).expect("test configuration parses")
     }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::{HeaderName, HeaderValue};
+use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
@@ -27,6 +28,7 @@ use weka_api::constants::conditions as cond;
 use weka_operator::config::Config;
 use weka_operator::controllers::container::{ContainerObject, Timing, WekaContainerController};
 use weka_operator::metrics::Metrics;
+use weka_operator::node_agent;
 use weka_operator::runtime::{Operator, OperatorHandle};
 use wekasim::runtime::{RuntimeConfig, WekaRuntime, register, world_on};
 use wekasim::{Latencies, WorldConfig};
@@ -37,6 +39,9 @@ pub const IMAGE: &str = "quay.io/weka.io/weka-in-container:4.4.5.118-k8s.4";
 pub const NEW_IMAGE: &str = "quay.io/weka.io/weka-in-container:4.4.6.100-k8s.1";
 /// The operator's requests carry this agent, so the log tells them from the tests' own.
 pub const OPERATOR_AGENT: &str = "weka-operator-under-test";
+/// The image of the node-agent pods (the operator's image; not checked, since the operator
+/// under test has no `OPERATOR_IMAGE`).
+pub const AGENT_IMAGE: &str = "weka-operator:test";
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The stop markers, as the operator writes them.
@@ -83,6 +88,7 @@ impl Env {
         let world_config = WorldConfig { latencies: Latencies::zero(), ..WorldConfig::default() };
         let world = world_on(&node_sim.clock, world_config);
         let runtime = register(&node_sim.behaviours, world, runtime_config);
+        node_agent::sim::register(&node_sim.behaviours, runtime.clone());
         let sim = Kubesim::start(KubesimConfig { nodes, node_sim, ..Default::default() })
             .await
             .expect("kubesim starts");
@@ -107,6 +113,16 @@ impl Env {
             .create(&PostParams::default(), &scripts)
             .await
             .expect("boot scripts created");
+        node_agent::sim::install(&client, OPERATOR_NS, AGENT_IMAGE).await.expect("node agents");
+        wait_for("a node agent on every node", TIMEOUT, || {
+            let daemonsets = Api::<DaemonSet>::namespaced(client.clone(), OPERATOR_NS);
+            async move {
+                let ds = daemonsets.get("weka-node-agent").await.ok()?;
+                let status = ds.status?;
+                (status.number_ready == nodes as i32).then_some(())
+            }
+        })
+        .await;
         Env {
             sim,
             client,
@@ -138,6 +154,7 @@ impl Env {
         ]
         .map(String::from)
         .to_vec();
+        args.push(format!("--node-agent-proxy={}", self.sim.pod_network_url()));
         args.extend(self.args.iter().cloned());
         Config::try_parse_from(args).expect("test configuration parses")
     }
@@ -237,9 +254,21 @@ impl Env {
     /// Runs `argv` in the pod's `weka-container` (as a user or another controller would):
     /// (stdout, exit code).
     pub async fn exec(&self, pod: &str, argv: &[&str]) -> (String, i32) {
+        self.exec_in(NS, pod, "weka-container", argv).await
+    }
+
+    /// Runs `argv` in a container of any pod: (stdout, exit code).
+    pub async fn exec_in(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[&str],
+    ) -> (String, i32) {
         use tokio::io::AsyncReadExt;
-        let params = kube::api::AttachParams::default().container("weka-container").stderr(false);
-        let mut process = self.pods().exec(pod, argv.to_vec(), &params).await.expect("exec starts");
+        let params = kube::api::AttachParams::default().container(container).stderr(false);
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let mut process = pods.exec(pod, argv.to_vec(), &params).await.expect("exec starts");
         let mut stdout = String::new();
         if let Some(mut out) = process.stdout() {
             out.read_to_string(&mut stdout).await.expect("stdout read");

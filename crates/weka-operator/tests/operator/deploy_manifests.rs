@@ -40,16 +40,18 @@ fn of_kind<'a>(docs: &'a [Value], kind: &str) -> Vec<&'a Value> {
 #[test]
 fn kustomize_renders_every_object_of_the_install() {
     let docs = rendered();
-    for kind in [
-        "Namespace",
-        "ServiceAccount",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "Role",
-        "RoleBinding",
-        "Deployment",
+    for (kind, count) in [
+        ("Namespace", 1),
+        // The operator's and the node agents' (which never call the API).
+        ("ServiceAccount", 2),
+        ("ClusterRole", 1),
+        ("ClusterRoleBinding", 1),
+        ("Role", 1),
+        ("RoleBinding", 1),
+        ("Deployment", 1),
+        ("DaemonSet", 1),
     ] {
-        assert_eq!(of_kind(&docs, kind).len(), 1, "expected one {kind}");
+        assert_eq!(of_kind(&docs, kind).len(), count, "expected {count} {kind}");
     }
     let crds: Vec<&str> = of_kind(&docs, "CustomResourceDefinition")
         .iter()
@@ -124,4 +126,35 @@ fn deployment_runs_the_operator_as_non_root_with_probes() {
     ] {
         assert!(env.contains(&name), "env {name} missing");
     }
+}
+
+#[test]
+fn the_node_agent_daemonset_is_what_the_operator_looks_for() {
+    use k8s_openapi::api::apps::v1::DaemonSet;
+    use weka_operator::node_agent::protocol::{
+        CONTAINER_NAME, DEFAULT_TOKEN_SECRET_NAME, POD_LABEL_APP, POD_LABEL_CONTROL_PLANE,
+        TOKEN_FILE,
+    };
+    let docs = rendered();
+    let ds: DaemonSet = typed(of_kind(&docs, "DaemonSet")[0]);
+    let template = ds.spec.unwrap().template;
+    let labels = template.metadata.unwrap().labels.unwrap();
+    for (k, v) in [POD_LABEL_APP, POD_LABEL_CONTROL_PLANE] {
+        assert_eq!(labels.get(k).map(String::as_str), Some(v), "pod label {k}");
+    }
+    let pod = template.spec.unwrap();
+    let agent = pod.containers.iter().find(|c| c.name == CONTAINER_NAME).expect("agent");
+    let deployment: Deployment = typed(of_kind(&docs, "Deployment")[0]);
+    let operator_image =
+        deployment.spec.unwrap().template.spec.unwrap().containers[0].image.clone();
+    assert_eq!(agent.image, operator_image, "the agent runs the operator's image");
+    assert_eq!(agent.args.as_deref(), Some(&["node-agent".to_string()][..]));
+    let mount = agent
+        .volume_mounts
+        .iter()
+        .flatten()
+        .find(|m| TOKEN_FILE.starts_with(&format!("{}/", m.mount_path)))
+        .expect("the token is mounted where the agent reads it");
+    let volume = pod.volumes.unwrap().into_iter().find(|v| v.name == mount.name).unwrap();
+    assert_eq!(volume.secret.unwrap().secret_name.as_deref(), Some(DEFAULT_TOKEN_SECRET_NAME));
 }

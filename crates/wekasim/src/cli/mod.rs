@@ -21,7 +21,7 @@ mod user;
 #[cfg(test)]
 mod dispatch_tests;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 
 use std::collections::BTreeMap;
 

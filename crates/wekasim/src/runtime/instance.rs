@@ -27,6 +27,14 @@ pub fn agent_key(pod: &Pod) -> AgentKey {
     AgentKey(format!("{namespace}/{}", pod.metadata.name.as_deref().unwrap_or_default()))
 }
 
+/// The Kubernetes UIDs that name this pod's agent: the pod's and its WekaContainer's (the
+/// node agent addresses a container by the latter).
+pub fn kubernetes_uids(pod: &Pod) -> Vec<String> {
+    let owners = pod.metadata.owner_references.iter().flatten();
+    let owner_uids = owners.filter(|o| o.kind == "WekaContainer").map(|o| o.uid.clone());
+    pod.metadata.uid.clone().into_iter().chain(owner_uids).filter(|u| !u.is_empty()).collect()
+}
+
 /// What the runtime has done so far.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Progress {
@@ -211,5 +219,27 @@ pub(crate) struct AgentGuard<'a> {
 impl Drop for AgentGuard<'_> {
     fn drop(&mut self) {
         self.rt.lock_world().stop_agent(&self.agent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+
+    use super::*;
+
+    #[test]
+    fn a_pod_is_named_by_its_uid_and_its_weka_containers() {
+        let owner = |kind: &str, uid: &str| OwnerReference {
+            kind: kind.into(),
+            uid: uid.into(),
+            ..Default::default()
+        };
+        let mut pod = Pod::default();
+        pod.metadata.uid = Some("pod-uid".into());
+        pod.metadata.owner_references =
+            Some(vec![owner("WekaContainer", "wc-uid"), owner("ReplicaSet", "rs-uid")]);
+        assert_eq!(kubernetes_uids(&pod), ["pod-uid", "wc-uid"]);
+        assert!(kubernetes_uids(&Pod::default()).is_empty());
     }
 }

@@ -49,7 +49,7 @@ pub use clock::{KubeClock, world_on};
 pub use disks::{KernelDrive, NodeDisk, node_disks};
 pub use error::RuntimeError;
 pub use handle::{RuntimeConfig, WekaRuntime, default_feature_flags};
-pub use instance::{ShutdownInstructions, agent_key};
+pub use instance::{ShutdownInstructions, agent_key, kubernetes_uids};
 
 /// The image WEKA pods run.
 pub const WEKA_IMAGE_PREFIX: &str = "quay.io/weka.io/weka-in-container";

@@ -5,7 +5,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::error::RuntimeError;
-use super::instance::Instance;
+use super::instance::{Instance, kubernetes_uids};
 use super::mode::Mode;
 use super::paths::{
     DRIVER_INTERFACE, DRIVERS_LOG, GENERATION, MANAGEMENT_IPS, PERSISTENCE_DIR, PERSISTENCY_MARKER,
@@ -232,7 +232,13 @@ impl Instance<'_> {
 
     fn start_agent(&self) {
         self.log.info("Starting daemon agent with cmd weka --agent");
-        self.world().start_agent(&self.agent);
+        {
+            let mut world = self.world();
+            world.start_agent(&self.agent);
+            for uid in kubernetes_uids(self.ctx.pod()) {
+                world.bind_kubernetes_uid(&uid, &self.agent);
+            }
+        }
         self.progress().agent_started = true;
         self.log.info("Weka-agent started successfully");
         self.log.info("Weka version set successfully");

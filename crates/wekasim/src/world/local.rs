@@ -245,6 +245,8 @@ pub struct LocalContainer {
     pub started_at: Option<SystemTime>,
     pub identity: Option<Identity>,
     pub last_failure: Option<(String, SystemTime)>,
+    /// Active wekafs mounts through this container (clients); see `world/mounts.rs`.
+    pub active_mounts: u64,
     /// A join has been scheduled and not completed.
     pub(crate) joining: bool,
     /// Bumped on every start and stop, so a join scheduled before is void.
@@ -260,6 +262,7 @@ impl LocalContainer {
             started_at: None,
             identity: None,
             last_failure: None,
+            active_mounts: 0,
             joining: false,
             epoch: 0,
         }

@@ -7,11 +7,15 @@ pub mod container;
 pub mod drive;
 pub mod fs;
 pub mod health;
+pub mod kubernetes_uids;
 pub mod local;
+pub mod local_rpc;
+pub mod mounts;
 pub mod nfs;
 pub mod s3;
 pub mod telemetry;
 pub mod users;
+pub mod virtual_drives;
 
 mod formation;
 mod lifecycle;
@@ -64,6 +68,10 @@ pub struct WekaWorld {
     pub(crate) agents: BTreeMap<AgentKey, LocalAgent>,
     pub(crate) schedule: Schedule,
     pub(crate) faults: FaultState,
+    /// Kubernetes UIDs (pods, WekaContainers) of the agents (`kubernetes_uids.rs`).
+    pub(crate) kubernetes_uids: BTreeMap<String, AgentKey>,
+    /// The ssdproxy drives of each node, by node name (`virtual_drives.rs`).
+    pub(crate) proxy_drives: BTreeMap<String, virtual_drives::ProxyDrives>,
 }
 
 /// What a cluster operation may use besides the cluster: the time, latencies to schedule
@@ -91,6 +99,8 @@ impl WekaWorld {
             agents: BTreeMap::new(),
             schedule: Schedule::default(),
             faults: FaultState::default(),
+            kubernetes_uids: BTreeMap::new(),
+            proxy_drives: BTreeMap::new(),
         }
     }
 

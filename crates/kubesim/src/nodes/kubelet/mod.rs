@@ -4,6 +4,7 @@
 
 mod heartbeat;
 mod pod_worker;
+mod probes;
 mod runtime;
 pub mod status;
 mod volumes;

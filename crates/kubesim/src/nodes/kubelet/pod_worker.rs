@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::Kubelet;
+use super::probes;
 use super::runtime::{Command, PodRuntime, Slot};
 use super::status::{ContainerRecord, PodRecord, State, pod_status};
 use super::volumes::{self, PodVolumes, Sources};
@@ -510,7 +511,7 @@ impl Worker {
         let mut probes = Vec::new();
         for (probe, is_liveness) in [(readiness.clone(), false), (liveness, true)] {
             let Some(probe) = probe else { continue };
-            let Some(command) = probe.exec.as_ref().and_then(|e| e.command.clone()) else {
+            let Some(check) = probes::Check::of(&probe, &slot.container) else {
                 continue;
             };
             let (tx, clock, ctx) =
@@ -521,8 +522,7 @@ impl Worker {
             probes.push(tokio::spawn(async move {
                 clock.sleep(delay).await;
                 loop {
-                    let result = shell::exec(behaviour.as_ref(), &ctx, &command, b"").await;
-                    let ok = result.is_ok_and(|o| o.code == 0);
+                    let ok = check.run(behaviour.as_ref(), &ctx).await;
                     let event = Event::Probe { idx, generation, liveness: is_liveness, ok };
                     if tx.send(event).is_err() {
                         return;

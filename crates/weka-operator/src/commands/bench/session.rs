@@ -70,6 +70,7 @@ pub async fn bench(args: &BenchArgs) -> Result<Report, BenchError> {
     prepare(&env, &manifests).await?;
     let mut operator = OperatorProcess::spawn(&OperatorOptions {
         kubeconfig: &run_dir.kubeconfig,
+        pod_network: env.kubesim.pod_network_url(),
         log: Some(&run_dir.operator_log),
         extra_args: &args.operator_args,
     })?;

@@ -51,6 +51,7 @@ impl Environment {
         let world_config = WorldConfig { latencies: options.latency.weka(), ..Default::default() };
         let world = world_on(&node_sim.clock, world_config);
         let runtime = wekasim::runtime::register(&node_sim.behaviours, world, options.runtime);
+        crate::node_agent::sim::register(&node_sim.behaviours, runtime.clone());
         let delay = options.latency.container_start();
         if !delay.is_zero() {
             let inner = std::mem::take(&mut node_sim.behaviours);

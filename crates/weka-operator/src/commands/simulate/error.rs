@@ -26,6 +26,8 @@ pub enum SimulateError {
     Manifest { origin: String, reason: String },
     #[error("cannot apply {origin}: {reason}")]
     Apply { origin: String, reason: String },
+    #[error("cannot install the node agents: {0}")]
+    NodeAgent(#[from] crate::node_agent::sim::DeployError),
     #[error("cannot start the operator process: {0}")]
     OperatorSpawn(std::io::Error),
     #[error("the operator process is gone")]

@@ -92,6 +92,7 @@ async fn simulate(args: SimulateArgs) -> Result<(), SimulateError> {
     prepare(&env, &manifests).await?;
     let mut operator = OperatorProcess::spawn(&OperatorOptions {
         kubeconfig: &run_dir.kubeconfig,
+        pod_network: env.kubesim.pod_network_url(),
         log: logs.then_some(run_dir.operator_log.as_path()),
         extra_args: &args.operator_args,
     })?;

@@ -17,6 +17,9 @@ pub struct OperatorOptions<'a> {
     pub kubeconfig: &'a Path,
     /// Where its stdout and stderr go; `None`: this process's own.
     pub log: Option<&'a Path>,
+    /// The simulated pod network's proxy: how the operator reaches node-agent pods, as an
+    /// operator outside a real cluster's pod network would.
+    pub pod_network: &'a str,
     /// More flags of `run`, after the simulation's own (a repeated flag keeps its last value).
     pub extra_args: &'a [String],
 }
@@ -39,6 +42,7 @@ impl OperatorProcess {
             .arg("--metrics-bind-address=127.0.0.1:0")
             // As the Deployment's downward API would tell it.
             .arg(format!("--pod-namespace={DEFAULT_OPERATOR_NAMESPACE}"))
+            .arg(format!("--node-agent-proxy={}", options.pod_network))
             .args(options.extra_args)
             .env_remove("KUBECONFIG")
             .stdin(Stdio::null())

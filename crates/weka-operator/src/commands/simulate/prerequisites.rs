@@ -27,7 +27,11 @@ pub const BOOT_SCRIPTS: &str = "weka-boot-scripts";
 const PRIORITY_CLASSES: &str = include_str!("../../../../../deploy/operator/priority-classes.yaml");
 const CRDS_SERVED_WITHIN: Duration = Duration::from_secs(30);
 
-/// CRDs, the operator's namespace, priority classes and the boot scripts.
+/// The image of the simulated node agents (the operator's own, in a real install).
+pub const NODE_AGENT_IMAGE: &str = "weka-operator:simulated";
+
+/// CRDs, the operator's namespace, priority classes, the boot scripts and the node agents
+/// (their DaemonSet and token).
 pub async fn install(client: &Client) -> Result<(), SimulateError> {
     install_crds(client).await?;
     ensure_namespace(client, DEFAULT_OPERATOR_NAMESPACE).await?;
@@ -36,6 +40,7 @@ pub async fn install(client: &Client) -> Result<(), SimulateError> {
         ensure(&Api::all(client.clone()), &class).await?;
     }
     ensure(&Api::namespaced(client.clone(), DEFAULT_OPERATOR_NAMESPACE), &boot_scripts()).await?;
+    crate::node_agent::sim::install(client, DEFAULT_OPERATOR_NAMESPACE, NODE_AGENT_IMAGE).await?;
     Ok(())
 }
 

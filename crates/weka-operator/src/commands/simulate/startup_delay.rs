@@ -45,4 +45,38 @@ impl ContainerBehaviour for StartupDelay {
             }
         }))
     }
+
+    /// The picked behaviour's servers, unchanged. As for commands, whether it serves the
+    /// port is asked first with a copy of the request (making the future starts nothing).
+    fn http<'a>(
+        &'a self,
+        ctx: &'a ContainerCtx,
+        port: u16,
+        request: http::Request<bytes::Bytes>,
+    ) -> Option<BoxFuture<'a, http::Response<bytes::Bytes>>> {
+        let behaviour = self.inner.pick(ctx.pod(), ctx.container());
+        drop(behaviour.http(ctx, port, copy(&request)?)?);
+        Some(Box::pin(async move {
+            match behaviour.http(ctx, port, request) {
+                Some(answer) => answer.await,
+                None => refused(),
+            }
+        }))
+    }
+}
+
+fn copy(request: &http::Request<bytes::Bytes>) -> Option<http::Request<bytes::Bytes>> {
+    let mut builder = http::Request::builder()
+        .method(request.method().clone())
+        .uri(request.uri().clone())
+        .version(request.version());
+    *builder.headers_mut()? = request.headers().clone();
+    builder.body(request.body().clone()).ok()
+}
+
+/// The server went away between the two calls.
+fn refused() -> http::Response<bytes::Bytes> {
+    let mut response = http::Response::new(bytes::Bytes::from_static(b"connection refused\n"));
+    *response.status_mut() = http::StatusCode::BAD_GATEWAY;
+    response
 }

@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::ObjectReference;
 use kube::runtime::events::{Event, EventType, Recorder};
 
 use crate::engine::Throttler;
+use crate::node_agent_client::NodeAgentClient;
 use crate::pod::PodSettings;
 use crate::runtime::Context;
 use crate::weka::{KubePodExec, PodExec};
@@ -53,6 +54,7 @@ pub struct Shared {
     recorder: OnceLock<Recorder>,
     exec: OnceLock<Arc<dyn PodExec>>,
     settings: OnceLock<PodSettings>,
+    agent: OnceLock<Result<Arc<NodeAgentClient>, String>>,
 }
 
 impl Shared {
@@ -66,12 +68,25 @@ impl Shared {
             recorder: OnceLock::new(),
             exec: OnceLock::new(),
             settings: OnceLock::new(),
+            agent: OnceLock::new(),
         }
     }
 
     /// The exec transport (pods/exec through the operator's client).
     pub fn exec(&self, ctx: &Context) -> Arc<dyn PodExec> {
         self.exec.get_or_init(|| Arc::new(KubePodExec::new(ctx.client.clone()))).clone()
+    }
+
+    /// The client of the node agents (one connection pool and token cache); an error when
+    /// the configured proxy is not a usable URL.
+    pub fn agent_client(&self, ctx: &Context) -> Result<Arc<NodeAgentClient>, String> {
+        self.agent
+            .get_or_init(|| {
+                NodeAgentClient::new(&ctx.config.metrics_collection.node_agent_proxy)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
     }
 
     /// What the pod builder reads from the operator configuration.

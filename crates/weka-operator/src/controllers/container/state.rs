@@ -15,7 +15,7 @@ use kube::{Resource, ResourceExt};
 use serde_json::{Value, json};
 use weka_api::conditions::{self, Desired};
 use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
-use weka_api::{WekaContainer, WekaContainerSpec};
+use weka_api::{WekaClient, WekaCluster, WekaContainer, WekaContainerSpec};
 
 use super::merge_patch;
 use super::shared::Shared;
@@ -41,6 +41,14 @@ pub struct ContainerState {
     pub gone: bool,
     /// The flow waits for a change of the spec (an impossible spec): no safety requeue.
     pub needs_spec_change: bool,
+    /// The frontend's active mounts as the node agent told this reconcile (upstream caches
+    /// them per reconcile too); `None` until asked.
+    pub active_mounts: Option<Result<i64, String>>,
+    /// The owning WekaClient of a container that manages CSI (`GetWekaClient`): its CSI
+    /// group names the driver whose topology labels the node carries.
+    pub weka_client: Option<WekaClient>,
+    /// The WekaClient's target cluster (`FetchTargetCluster`), whose CSI group wins.
+    pub target_cluster: Option<WekaCluster>,
 }
 
 impl ContainerState {
@@ -56,6 +64,9 @@ impl ContainerState {
             pod: None,
             gone: false,
             needs_spec_change: false,
+            active_mounts: None,
+            weka_client: None,
+            target_cluster: None,
         }
     }
 

@@ -30,6 +30,13 @@ impl Captured {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
+        // A global subscriber that wants every callsite: without one, a callsite first hit on
+        // a thread without a subscriber is cached as "never" for every thread, and this
+        // thread's events would be lost when tests run in parallel.
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+        });
         let guard = tracing::subscriber::set_default(subscriber);
         // Callsites first hit while another test thread had no subscriber may have cached
         // "never"; recompute their interest now that this thread's subscriber exists.

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use weka_api::constants::conditions as cond;
 
+use super::groups::{FETCH_TARGET_CLUSTER, GET_WEKA_CLIENT, MANAGE_CSI_TOPOLOGY_LABELS};
+use super::groups::{REGISTER_ON_METRICS, SET_STATUS_METRICS};
 use super::predicates::*;
 use crate::controllers::container::state::ContainerState;
 use crate::controllers::container::steps::{
@@ -29,10 +31,20 @@ pub static STEPS: &[Step<ContainerState>] =
         Step::new("ensureStateDeleting", lifecycle::ensure_state_deleting)
             .when(&[MARKED_FOR_DELETION, NOT_TEARING_DOWN]),
         /* 3 */ Step::new("GetNode", node::get_node),
-        // 4 GetWekaClient, 5 FetchTargetCluster — TODO(follow-up, CSI).
+        /* 4 */ GET_WEKA_CLIENT,
+        /* 5 */ FETCH_TARGET_CLUSTER,
         /* 6 */
         Step::new("refreshPod", pod::refresh_pod),
-        // [metrics], [csi] — TODO(follow-up, metrics and CSI step groups).
+        // Upstream reads the mounts lazily inside its upgrade checks; here they are read once,
+        // before the steps that decide on the image.
+        Step::new("GetActiveMounts", upgrade::get_active_mounts)
+            .when(&[UPGRADE_WAITS_FOR_MOUNTS])
+            .continue_on_error(),
+        // [metrics]
+        SET_STATUS_METRICS,
+        REGISTER_ON_METRICS,
+        // [csi]
+        MANAGE_CSI_TOPOLOGY_LABELS,
         /* 7 */
         Step::new("initState", lifecycle::init_state),
         /* 8 */ Step::new("deleteIfNoNode", node::delete_if_no_node),
@@ -203,8 +215,14 @@ pub static STEPS: &[Step<ContainerState>] =
         Step::new("reconcileClusterStatus", local_status::reconcile_cluster_status)
             .when(&[SHOULD_JOIN_CLUSTER])
             .once(cond::JOINED_CLUSTER, "JoinedCluster", "Container joined cluster"),
-        // 52 AddVirtualDrives, 53 AddVirtualDrivesPeriodic — TODO(follow-up, node agent): virtual
-        //    drives are created on the node's SSD proxy through the node agent's JSON-RPC.
+        /* 52 */
+        Step::new("AddVirtualDrives", virtual_drives::add_virtual_drives)
+            .when(&[DRIVE, USES_DRIVE_SHARING])
+            .once(cond::VIRTUAL_DRIVES_ADDED, "VirtualDrivesAdded", "Virtual drives added"),
+        /* 53 */
+        Step::new("AddVirtualDrivesPeriodic", virtual_drives::add_virtual_drives)
+            .when(&[DRIVE, USES_DRIVE_SHARING])
+            .throttled(DRIVES_CHECK_INTERVAL),
         /* 54 */
         Step::new("UpdateWekaAddedDrives", drives::update_weka_added_drives).when(&[
             DRIVE,

@@ -3,16 +3,20 @@
 
 use weka_api::constants::conditions as cond;
 
+use super::groups::{FETCH_TARGET_CLUSTER, GET_WEKA_CLIENT, MANAGE_CSI_TOPOLOGY_LABELS};
+use super::groups::{REGISTER_ON_METRICS, SET_STATUS_METRICS};
 use super::predicates::*;
 use crate::controllers::container::state::ContainerState;
-use crate::controllers::container::steps::{deletion, lifecycle, node, pod, termination};
+use crate::controllers::container::steps::termination;
+use crate::controllers::container::steps::{deletion, drain, lifecycle, metrics, node, pod};
 use crate::controllers::container::steps::{drive_signing, drives, protocols, virtual_drives};
 use crate::engine::Step;
 
 pub static STEPS: &[Step<ContainerState>] = &[
     /* 1 */ Step::new("GetNode", node::get_node),
     /* 2 */ Step::new("refreshPod", pod::refresh_pod),
-    // 3 GetWekaClient, 4 FetchTargetCluster — TODO(follow-up, CSI).
+    /* 3 */ GET_WEKA_CLIENT,
+    /* 4 */ FETCH_TARGET_CLUSTER,
     /* 5 */
     Step::new("handleStateDeleting", lifecycle::handle_state_deleting),
     /* 6 */
@@ -26,8 +30,15 @@ pub static STEPS: &[Step<ContainerState>] = &[
     )
     .when(&[WEKA_CONTAINER, SHOULD_DEACTIVATE, POD_SET, NODE_SET, NOT_DEACTIVATED])
     .continue_on_error(),
-    // [csi], [metrics] — TODO(follow-up, CSI and metrics step groups).
-    // 8 DeregisterContainerFromMetrics — TODO(follow-up, metrics).
+    // [csi]
+    MANAGE_CSI_TOPOLOGY_LABELS,
+    // [metrics]
+    SET_STATUS_METRICS,
+    REGISTER_ON_METRICS,
+    /* 8 */
+    Step::new("DeregisterContainerFromMetrics", metrics::deregister_container_from_metrics)
+        .when(&[METRICS_ENABLED, DEREGISTERS_FROM_METRICS])
+        .continue_on_error(),
     /* 9 */
     Step::new("RemoveFromS3Cluster", protocols::remove_from_s3_cluster)
         .when(&[SHOULD_DEACTIVATE, S3])
@@ -60,7 +71,12 @@ pub static STEPS: &[Step<ContainerState>] = &[
         BACKEND,
         NODE_READY,
     ]),
-    // 15 waitForMountsOrDrain — TODO(follow-up, node agent: clients' active mounts).
+    /* 15 */
+    Step::new("waitForMountsOrDrain", drain::wait_for_mounts_or_drain).when(&[
+        CLIENT,
+        POD_SET,
+        NO_SKIP_ACTIVE_MOUNTS_CHECK,
+    ]),
     /* 16 */
     Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
         .when(&[CLIENT, POD_SET, NODE_READY]),
@@ -77,8 +93,12 @@ pub static STEPS: &[Step<ContainerState>] = &[
         USES_DRIVE_SHARING,
         HAS_NODE_AFFINITY,
     ]),
-    // 20 RemoveVirtualDrives — TODO(follow-up, node agent): virtual drives are removed from the
-    //    node's SSD proxy through the node agent's JSON-RPC.
+    /* 20 */
+    Step::new("RemoveVirtualDrives", virtual_drives::remove_virtual_drives).when(&[
+        DRIVE,
+        USES_DRIVE_SHARING,
+        NO_SKIP_VIRTUAL_DRIVES_REMOVAL,
+    ]),
     /* 21 */
     Step::new("ResignDrives", drive_signing::resign_drives)
         .when(&[MUST_RESIGN_DRIVES, DRIVE])

@@ -3,19 +3,25 @@
 
 use weka_api::constants::conditions as cond;
 
+use super::groups::{FETCH_TARGET_CLUSTER, GET_WEKA_CLIENT};
+use super::groups::{REGISTER_ON_METRICS, SET_STATUS_METRICS};
 use super::predicates::*;
 use crate::controllers::container::state::ContainerState;
-use crate::controllers::container::steps::{deletion, lifecycle, node, pod, termination};
+use crate::controllers::container::steps::{deletion, drain, lifecycle, node, pod, termination};
 use crate::controllers::container::steps::{drive_signing, virtual_drives};
 use crate::engine::Step;
 
 pub static STEPS: &[Step<ContainerState>] = &[
     /* 1 */ Step::new("GetNode", node::get_node),
     /* 2 */ Step::new("refreshPod", pod::refresh_pod),
-    // 3 GetWekaClient, 4 FetchTargetCluster — TODO(follow-up, CSI).
+    /* 3 */ GET_WEKA_CLIENT,
+    /* 4 */ FETCH_TARGET_CLUSTER,
     /* 5 */
     Step::new("handleStateDestroying", lifecycle::handle_state_destroying),
-    // [metrics] — TODO(follow-up, metrics step group).
+    // No [csi] group (as upstream): HandleDeletion removes the node's CSI topology labels.
+    // [metrics]
+    SET_STATUS_METRICS,
+    REGISTER_ON_METRICS,
     /* 6 */
     Step::new("reconcileClusterStatusOnDeletion", deletion::reconcile_cluster_status_on_deletion)
         .when(&[SHOULD_JOIN_CLUSTER, NO_CONTAINER_ID, POD_SET])
@@ -23,7 +29,12 @@ pub static STEPS: &[Step<ContainerState>] = &[
     /* 7 */
     Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
         .when(&[BACKEND, POD_SET]),
-    // 8 waitForMountsOrDrain — TODO(follow-up, node agent: clients' active mounts).
+    /* 8 */
+    Step::new("waitForMountsOrDrain", drain::wait_for_mounts_or_drain).when(&[
+        CLIENT,
+        POD_SET,
+        NO_SKIP_ACTIVE_MOUNTS_CHECK,
+    ]),
     /* 9 */
     Step::new("stopForceAndEnsureNoPod", termination::stop_force_and_ensure_no_pod)
         .when(&[CLIENT, POD_SET]),
@@ -35,8 +46,12 @@ pub static STEPS: &[Step<ContainerState>] = &[
         USES_DRIVE_SHARING,
         HAS_NODE_AFFINITY,
     ]),
-    // 12 RemoveVirtualDrives — TODO(follow-up, node agent): virtual drives are removed from the
-    //    node's SSD proxy through the node agent's JSON-RPC.
+    /* 12 */
+    Step::new("RemoveVirtualDrives", virtual_drives::remove_virtual_drives).when(&[
+        DRIVE,
+        USES_DRIVE_SHARING,
+        NO_SKIP_VIRTUAL_DRIVES_REMOVAL,
+    ]),
     /* 13 */
     Step::new("ResignDrives", drive_signing::resign_drives)
         .when(&[MUST_RESIGN_DRIVES, DRIVE])

@@ -2,13 +2,13 @@
 //! `wekacontainer-flows.md` §3), and which one runs: chosen from `spec.state` alone (a
 //! deletionTimestamp moves an active container to `deleting` first, see `ensureStateDeleting`).
 //!
-//! Steps that belong to later work (drivers, drives, resource allocation and the resources
-//! file, S3/NFS, one-off results, CSI, metrics, migrations) have their place in the tables
-//! as `TODO(follow-up)` comments: nothing pretends to have done them.
+//! Steps not built yet (the PVC migration) have their place in the tables as
+//! `TODO(follow-up)` comments: nothing pretends to have done them.
 
 mod active;
 mod deleting;
 mod destroying;
+pub(super) mod groups;
 mod paused;
 mod predicates;
 
@@ -71,6 +71,23 @@ mod tests {
         let at = |name| steps.iter().position(|n| *n == name).unwrap();
         assert!(at("DeactivateWekaContainer") < at("stopAndEnsureNoPod"));
         assert!(at("stopAndEnsureNoPod") < at("RemoveDeactivatedContainers"));
+    }
+
+    #[test]
+    fn the_csi_group_follows_metrics_when_active_precedes_them_when_deleting() {
+        for flow in [ACTIVE, DELETING] {
+            let steps = names(&flow);
+            let at = |name| steps.iter().position(|n| *n == name).unwrap();
+            assert!(at("GetNode") < at("GetWekaClient"), "{}", flow.name);
+            assert!(at("GetWekaClient") < at("FetchTargetCluster"), "{}", flow.name);
+            assert!(at("FetchTargetCluster") < at("ManageCsiTopologyLabels"), "{}", flow.name);
+            let csi = at("ManageCsiTopologyLabels");
+            let metrics = at("SetStatusMetrics");
+            assert_eq!(csi > metrics, flow.name == "active", "{}", flow.name);
+        }
+        let destroying = names(&DESTROYING);
+        assert!(destroying.contains(&"FetchTargetCluster"));
+        assert!(!destroying.contains(&"ManageCsiTopologyLabels"));
     }
 
     #[test]

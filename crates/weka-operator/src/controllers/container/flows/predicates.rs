@@ -40,6 +40,29 @@ pub const NO_STATUS_NODE_AFFINITY: P = ("status.nodeAffinity is not set", |s| {
 
 pub const WEKA_CONTAINER: P = ("WEKA container", |s| s.mode().is_weka_container());
 pub const BACKEND: P = ("backend", |s| s.mode().is_backend());
+pub const UPGRADE_WAITS_FOR_MOUNTS: P = ("frontend upgrade pending, mounts matter", |s| {
+    use crate::controllers::container::steps::upgrade::{mounts_hold_upgrade, upgrade_pending};
+    upgrade_pending(s) && mounts_hold_upgrade(s)
+});
+pub const METRICS_ENABLED: P =
+    ("container metrics enabled", |s| s.ctx.config.metrics_collection.containers_enabled);
+pub const REPORTS_STATUS_METRICS: P = ("mode reports status metrics", |s| {
+    crate::controllers::container::steps::metrics::reports_status_metrics(s.mode())
+});
+pub const REGISTERS_ON_METRICS: P = ("mode registers on metrics", |s| {
+    crate::controllers::container::steps::metrics::registers_on_metrics(s.mode())
+});
+pub const DEREGISTERS_FROM_METRICS: P = ("mode deregisters from metrics", |s| {
+    // Upstream's list for deregistration leaves out ssdproxy (registered, never deregistered).
+    use weka_api::wekacontainer::ContainerMode::*;
+    matches!(s.mode(), Compute | Client | S3 | Nfs | Drive | Envoy)
+});
+pub const NO_SKIP_ACTIVE_MOUNTS_CHECK: P = ("no overrides.skipActiveMountsCheck", |s| {
+    s.spec().overrides.as_ref().and_then(|o| o.skip_active_mounts_check) != Some(true)
+});
+pub const NO_SKIP_VIRTUAL_DRIVES_REMOVAL: P = ("no overrides.skipVirtualDrivesRemoval", |s| {
+    s.spec().overrides.as_ref().and_then(|o| o.skip_virtual_drives_removal) != Some(true)
+});
 pub const CLIENT: P = ("client", |s| s.mode() == ContainerMode::Client);
 pub const DRIVE_OR_COMPUTE: P =
     ("drive or compute", |s| matches!(s.mode(), ContainerMode::Drive | ContainerMode::Compute));
@@ -158,4 +181,17 @@ pub const REMOVE_FAILED_DRIVES: P =
 pub const MUST_RESIGN_DRIVES: P = (
     "drives are resigned on deletion",
     crate::controllers::container::steps::drive_signing::must_resign,
+);
+
+// --- CSI (logic in `steps/csi.rs`).
+
+pub const MANAGES_CSI: P = (
+    "client with CSI_INSTALLATION_ENABLED",
+    crate::controllers::container::steps::csi::manages_csi,
+);
+pub const CSI_ENABLED: P = ("CSI_INSTALLATION_ENABLED", |s| s.ctx.config.csi.installation_enabled);
+pub const WEKA_CLIENT_SET: P = ("owner WekaClient loaded", |s| s.weka_client.is_some());
+pub const CLIENT_NAMES_TARGET_CLUSTER: P = (
+    "WekaClient has spec.targetCluster.name",
+    crate::controllers::container::steps::csi::client_names_target_cluster,
 );

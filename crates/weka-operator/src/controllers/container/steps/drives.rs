@@ -2,9 +2,9 @@
 //! adding the allocated drives, keeping `status.addedDrives` current, retiring failed or
 //! blocked drives, and on deletion removing them and resigning them on the node.
 //!
-//! Exclusive drives are named by serial in `status.allocations.drives`; the runtime lists
-//! them as the kernel shows them in `drives.json` (upstream asks the node agent first; this
-//! operator runs no node agent, so the pod's `drives.json` is the source).
+//! Exclusive drives are named by serial in `status.allocations.drives`; the node agent lists
+//! them as the kernel shows them (`findDrives`), and when it cannot, the runtime's
+//! `drives.json` in the pod does (upstream's order).
 
 use std::time::Duration;
 
@@ -18,6 +18,7 @@ use crate::controllers::container::state::ContainerState;
 use crate::engine::{StepError, StepFuture};
 use crate::pod::uses_drive_sharing;
 use crate::weka::drives::Drive;
+use crate::weka::files::KernelDrive;
 use crate::weka::{AlreadyDone, WekaError};
 
 /// Drive commands get 2 minutes.
@@ -101,7 +102,7 @@ async fn add_exclusive(s: &ContainerState, id: i64) -> Vec<String> {
         return Vec::new();
     }
     let cli = s.cli().with_timeout(DRIVES_TIMEOUT);
-    let kernel = match cli.kernel_drives().await {
+    let kernel = match kernel_drives(s).await {
         Ok(kernel) => kernel,
         Err(err) => return vec![format!("cannot read the drives the runtime found: {err}")],
     };
@@ -128,6 +129,21 @@ async fn add_exclusive(s: &ContainerState, id: i64) -> Vec<String> {
         }
     }
     errors
+}
+
+/// The node's drives: from the node agent, else from the pod's `drives.json`.
+async fn kernel_drives(s: &ContainerState) -> Result<Vec<KernelDrive>, WekaError> {
+    let from_agent = match super::node_agent::agent(s).await {
+        Ok(agent) => agent.client.find_drives(&agent.endpoint, &agent.token).await,
+        Err(err) => Err(err),
+    };
+    match from_agent {
+        Ok(drives) => Ok(drives),
+        Err(err) => {
+            tracing::info!(error = %err, "drives from the node agent unavailable; reading drives.json");
+            s.cli().with_timeout(DRIVES_TIMEOUT).kernel_drives().await
+        }
+    }
 }
 
 async fn add_virtual(s: &ContainerState, id: i64) -> Vec<String> {

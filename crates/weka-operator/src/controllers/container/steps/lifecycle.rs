@@ -5,8 +5,10 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams, PostParams};
 use serde_json::json;
 use weka_api::constants::finalizers;
-use weka_api::wekacontainer::WekaContainerStatus;
+use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 
+use super::csi;
+use super::node_agent;
 use super::printer_ips;
 use super::termination::{Stop, ensure_no_pod};
 use crate::allocator::{ClaimOwner, node_of};
@@ -127,11 +129,9 @@ pub fn ensure_boot_config_map(s: &mut ContainerState) -> StepFuture<'_> {
     })
 }
 
-/// `handleStateDeleting`: status `Deleting`; a container put in the deleting state by someone
-/// else (no deletionTimestamp) deletes itself, and its finalizer holds it until the flow ends.
-///
-/// TODO(follow-up, node agent): clients with active mounts show `Draining` (upstream reads
-/// the mount count from the node agent, which this operator does not run yet).
+/// `handleStateDeleting`: status `Deleting` (`Draining` for a client with active mounts); a
+/// container put in the deleting state by someone else (no deletionTimestamp) deletes itself,
+/// and its finalizer holds it until the flow ends.
 pub fn handle_state_deleting(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(enter_teardown(s, WekaContainerStatus::DELETING))
 }
@@ -141,7 +141,20 @@ pub fn handle_state_destroying(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(enter_teardown(s, WekaContainerStatus::DESTROYING))
 }
 
-async fn enter_teardown(s: &mut ContainerState, status: &str) -> Result<(), StepError> {
+async fn enter_teardown(s: &mut ContainerState, state: &str) -> Result<(), StepError> {
+    let mut status = state;
+    // A client's mounts are asked of the node agent (an unanswered question stops the flow
+    // here, as upstream's does); a node that is gone or NotReady has nothing left to drain.
+    if s.mode() == ContainerMode::Client && node_agent::node_reachable(s) {
+        let mounts = node_agent::active_mounts(s)
+            .await
+            .map_err(|e| node_agent::step_error("ActiveMountsUnknown", e))?;
+        node_agent::record_active_mounts(s, mounts);
+        s.active_mounts = Some(Ok(mounts));
+        if mounts > 0 {
+            status = WekaContainerStatus::DRAINING;
+        }
+    }
     s.update_status(status).await?;
     if s.is_marked_for_deletion() {
         return Ok(());
@@ -154,7 +167,7 @@ async fn enter_teardown(s: &mut ContainerState, status: &str) -> Result<(), Step
     }
     Err(StepError::wait(
         "Deleting",
-        format!("spec.state is {}: the WekaContainer is being deleted", status.to_lowercase()),
+        format!("spec.state is {}: the WekaContainer is being deleted", state.to_lowercase()),
     ))
 }
 
@@ -169,19 +182,21 @@ pub fn handle_state_paused(s: &mut ContainerState) -> StepFuture<'_> {
     })
 }
 
-/// `HandleDeletion`: no pod is left (force stop), then the finalizer goes (the last write of
-/// the object), then the container's claims on its node are released.
+/// `HandleDeletion`: no pod is left (force stop), a client managing CSI takes its node's CSI
+/// topology labels away, then the finalizer goes (the last write of the object), then the
+/// container's claims on its node are released.
 ///
 /// TODO(follow-up, one-off operations): upstream also removes the container's persistent
-/// directory on the node through the cleanup-persistent-dir operation (unless
-/// `overrides.skipCleanupPersistentDir`), and unsets CSI topology labels; neither is done yet,
-/// so the host directory of a deleted container stays on the node.
+/// directory on the node through the cleanup-persistent-dir operation.
 pub fn handle_deletion(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         ensure_no_pod(s, Stop::Force).await?;
         let list = s.container.metadata.finalizers.clone().unwrap_or_default();
         if !list.iter().any(|f| f == finalizers::WEKA) {
             return Ok(());
+        }
+        if csi::manages_csi(s) {
+            csi::unset_topology_labels(s).await?;
         }
         let rest: Vec<String> = list.into_iter().filter(|f| f != finalizers::WEKA).collect();
         tracing::info!("removing the finalizer");

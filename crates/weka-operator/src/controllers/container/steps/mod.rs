@@ -2,9 +2,11 @@
 //! [`ContainerState`](super::state::ContainerState) named after upstream's (see the flow
 //! tables in `../flows`).
 
+pub mod csi;
 pub mod deletion;
 pub mod lifecycle;
 pub mod local_status;
+pub mod metrics;
 pub mod node;
 pub mod pod;
 pub mod termination;
@@ -12,6 +14,7 @@ pub mod upgrade;
 
 // Domain steps (drivers, allocation and resources.json, drives, one-off results, joining,
 // protocols, migrations) and what they share.
+pub mod drain;
 pub mod drive_signing;
 pub mod drivers;
 pub mod drivers_dist;
@@ -21,10 +24,12 @@ pub mod helper_containers;
 pub mod joining;
 pub mod migrations;
 pub mod nics;
+pub mod node_agent;
 pub mod node_claims;
 pub mod oneoff;
 pub mod protocols;
 pub mod resources;
+pub mod shutdown_instructions;
 pub mod virtual_drives;
 
 use std::time::Duration;

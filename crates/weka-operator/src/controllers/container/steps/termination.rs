@@ -7,9 +7,9 @@
 //! `/tmp/.allow-stop` (stop gracefully) or `/tmp/.allow-force-stop` (stop without waiting for
 //! WEKA). It then waits for the pod to go away; the pod is recreated under the same name.
 //!
-//! TODO(follow-up, node agent): upstream also hands the same instruction to the node agent
-//! (`shutdown_instructions.json`) for pods it cannot exec into (cri-o, a terminating pod on
-//! some runtimes); this operator does not run node agents yet, so only the exec path exists.
+//! The same permission also goes to the node agent (`shutdown_instructions.json`, see
+//! [`super::shutdown_instructions`]) for pods the operator cannot exec into (cri-o, a
+//! terminating pod on some runtimes).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +20,8 @@ use kube::api::{DeleteParams, Preconditions};
 use weka_api::WekaCluster;
 use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 
+use super::node_agent::no_active_mounts_restriction;
+use super::shutdown_instructions::send_via_agent;
 use super::{QUARTER_MINUTE, pod_is_terminating, weka_image_of};
 use crate::controllers::container::state::{ContainerState, api_error, node_is_ready, now};
 use crate::engine::{StepError, StepFuture};
@@ -74,7 +76,12 @@ fn is_cri_o(node: &Node) -> bool {
 }
 
 /// Writes the stop marker in the pod (errors from a pod whose container is gone are success).
-async fn allow(s: &ContainerState, stop: Stop) -> Result<(), crate::weka::WekaError> {
+/// The node agent gets the same permission first (best effort; it is the only way in where
+/// exec is not possible).
+async fn allow(s: &ContainerState, pod: &Pod, stop: Stop) -> Result<(), crate::weka::WekaError> {
+    if let Some(node) = pod_node(s, pod).filter(|n| node_is_ready(n)) {
+        send_via_agent(s, pod, &node, stop).await;
+    }
     let cli = s.cli();
     match stop {
         Stop::Graceful => cli.allow_stop().await,
@@ -98,8 +105,11 @@ pub async fn ensure_no_pod(s: &mut ContainerState, stop: Stop) -> Result<(), Ste
     delete_pod(s, &pod).await?;
     let node = pod_node(s, &pod);
     let reachable = node.as_deref().is_some_and(|n| node_is_ready(n) && !is_cri_o(n));
+    if !reachable && let Some(node) = node.as_deref().filter(|n| node_is_ready(n)) {
+        send_via_agent(s, &pod, node, stop).await;
+    }
     if reachable {
-        if let Err(err) = allow(s, stop).await {
+        if let Err(err) = allow(s, &pod, stop).await {
             tracing::warn!(error = %err, ?stop, "cannot write the stop marker");
         }
         if s.mode().has_agent()
@@ -167,7 +177,8 @@ pub fn handle_pod_termination(s: &mut ContainerState) -> StepFuture<'_> {
             ));
         }
         if is_cri_o(&node) {
-            // Only the node agent can reach such pods (see the module's TODO).
+            // No exec into such pods: the runtime learns from the node agent that it may stop.
+            send_via_agent(s, &pod, &node, Stop::Graceful).await;
             return Err(waiting());
         }
         let spec_image = s.spec().image.clone();
@@ -180,7 +191,7 @@ pub fn handle_pod_termination(s: &mut ContainerState) -> StepFuture<'_> {
         let force_replace = overrides.pod_delete_force_replace.unwrap_or(false)
             || (overrides.upgrade_force_replace.unwrap_or(false) && upgrade_running);
         if force_replace {
-            if let Err(err) = allow(s, Stop::Force).await {
+            if let Err(err) = allow(s, &pod, Stop::Force).await {
                 tracing::warn!(error = %err, "cannot write the force-stop marker");
             }
             if let Err(err) = s.cli().stop_local(true).await {
@@ -203,8 +214,13 @@ pub fn handle_pod_termination(s: &mut ContainerState) -> StepFuture<'_> {
         }
 
         if has_frontend(&s.container) {
-            // TODO(follow-up, node agent): on a cordoned node upstream first requires that no
-            // filesystem is mounted through this frontend (mount count from the node agent).
+            // A cordoned node is being drained: the frontend stops only once nothing is
+            // mounted through it.
+            if node.spec.as_ref().and_then(|sp| sp.unschedulable) == Some(true)
+                && let Err(why) = no_active_mounts_restriction(s).await
+            {
+                return Err(StepError::poll("ActiveMounts", why, QUARTER_MINUTE));
+            }
             if upgrade_running
                 && s.spec().allow_hot_upgrade.unwrap_or(false)
                 && let Err(err) = s.cli().prepare_driver_for_upgrade().await
@@ -214,7 +230,7 @@ pub fn handle_pod_termination(s: &mut ContainerState) -> StepFuture<'_> {
             }
         }
 
-        allow(s, Stop::Graceful)
+        allow(s, &pod, Stop::Graceful)
             .await
             .map_err(|e| StepError::failed("handlePodTerminationError", e))?;
 

@@ -8,14 +8,52 @@ use weka_api::constants::conditions as cond;
 use weka_api::constants::labels;
 use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 
+use super::node_agent;
 use super::termination::delete_pod;
 use super::{pod_is_running, pod_is_terminating, weka_image_of};
 use crate::controllers::container::state::ContainerState;
 use crate::engine::{StepError, StepFuture};
 use crate::pod::{ModeTraits, has_frontend};
 
+/// Whether an upgrade of this frontend waits for its mounts to go: a frontend that ran an
+/// image, is not hot-upgradable, is in the cluster, and has no `skipActiveMountsCheck`.
+pub fn mounts_hold_upgrade(s: &ContainerState) -> bool {
+    let last_applied = s.status().last_applied_image.clone().unwrap_or_default();
+    let skip_mounts =
+        s.spec().overrides.as_ref().and_then(|o| o.skip_active_mounts_check) == Some(true);
+    has_frontend(&s.container)
+        && !last_applied.is_empty()
+        && s.spec().allow_hot_upgrade != Some(true)
+        && !s.mode().is_protocol()
+        && s.status().container_id.is_some()
+        && !skip_mounts
+}
+
+/// An upgrade of the image is pending: `spec.image` is not the last applied one.
+pub fn upgrade_pending(s: &ContainerState) -> bool {
+    let last_applied = s.status().last_applied_image.clone().unwrap_or_default();
+    !last_applied.is_empty() && last_applied != s.spec().image
+}
+
+/// `GetActiveMounts` for a pending frontend upgrade: the node agent's count, kept for this
+/// reconcile (the upgrade decisions below are made from it).
+pub fn get_active_mounts(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        let mounts = node_agent::active_mounts(s).await.map_err(|e| e.to_string());
+        if let Ok(n) = mounts {
+            node_agent::record_active_mounts(s, n);
+            if n > 0 {
+                s.warn("ActiveMounts", &format!("{n} mounts are still active")).await;
+            }
+        }
+        s.active_mounts = Some(mounts);
+        Ok(())
+    })
+}
+
 /// Upstream's `upgradeConditionsPass`: only frontends are held back — until no filesystem is
-/// mounted through them and the other frontends on the node run the new image.
+/// mounted through them (count from the node agent, see [`get_active_mounts`]) and the other
+/// frontends on the node run the new image.
 pub fn upgrade_conditions_pass(s: &ContainerState) -> Result<(), String> {
     let last_applied = s.status().last_applied_image.clone().unwrap_or_default();
     if !has_frontend(&s.container)
@@ -24,11 +62,13 @@ pub fn upgrade_conditions_pass(s: &ContainerState) -> Result<(), String> {
     {
         return Ok(());
     }
-    let skip_mounts =
-        s.spec().overrides.as_ref().and_then(|o| o.skip_active_mounts_check) == Some(true);
-    if !s.mode().is_protocol() && s.status().container_id.is_some() && !skip_mounts {
-        // TODO(follow-up, node agent): upstream reads the mount count from the node agent.
-        return Err("active mounts cannot be checked yet (no node agent)".to_string());
+    if mounts_hold_upgrade(s) {
+        match &s.active_mounts {
+            Some(Ok(0)) => {}
+            Some(Ok(n)) => return Err(format!("{n} mounts are still active")),
+            Some(Err(err)) => return Err(format!("active mounts unknown: {err}")),
+            None => return Err("active mounts not read yet".to_string()),
+        }
     }
     let Some(node) = s.pod.as_ref().and_then(|p| p.spec.as_ref()?.node_name.clone()) else {
         return Ok(());

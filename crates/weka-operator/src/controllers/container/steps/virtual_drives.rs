@@ -1,14 +1,14 @@
 //! Drive sharing: the node's SSD proxy container, shared by every drive container of the
 //! node that takes virtual drives (upstream `funcs_proxy.go`).
 //!
-//! Adding and removing the virtual drives themselves (`AddVirtualDrives`,
-//! `RemoveVirtualDrives`) goes through the node agent's JSON-RPC to the proxy, which this
-//! operator does not run: those steps stay TODOs in the flows.
+//! The virtual drives themselves are created on and removed from the proxy through the node
+//! agent's JSON-RPC (`AddVirtualDrives`, `RemoveVirtualDrives`).
 
 use k8s_openapi::api::core::v1::Node;
 use kube::{Api, ResourceExt};
 use serde::Deserialize;
 use serde_json::json;
+use weka_api::WekaContainer;
 use weka_api::constants::annotations::SHARED_DRIVES;
 use weka_api::constants::labels;
 use weka_api::wekacontainer::ContainerMode;
@@ -88,6 +88,152 @@ pub fn ensure_proxy_container(s: &mut ContainerState) -> StepFuture<'_> {
             },
         }))?;
         helpers::create(s, &proxy).await
+    })
+}
+
+// --- the virtual drives on the SSD proxy (upstream `funcs_virtual_drives.go`) -------------
+
+/// How long to wait for the cluster identities a virtual drive is created with.
+const CLUSTER_ID_RECHECK: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The node's SSD proxy WekaContainer and its node agent, for JSON-RPC calls to the proxy.
+async fn proxy_and_agent(
+    s: &ContainerState,
+) -> Result<(WekaContainer, super::node_agent::Agent), StepError> {
+    let node = s.node_affinity().map(str::to_string).ok_or_else(|| {
+        StepError::failed("NoNodeAffinity", "container has no node affinity: no SSD proxy")
+    })?;
+    let namespace = helpers::operator_namespace(s);
+    let name = format!("weka-drives-proxy-{node}");
+    let proxy = helpers::get(s, &namespace, &name).await?.ok_or_else(|| {
+        StepError::wait(
+            "SsdProxyMissing",
+            format!("SSD proxy {namespace}/{name} does not exist yet"),
+        )
+    })?;
+    let agent = super::node_agent::agent_on(s, &node)
+        .await
+        .map_err(|e| super::node_agent::step_error("NodeAgentUnavailable", e))?;
+    Ok((proxy, agent))
+}
+
+/// The virtual drives the proxy has on the physical drives this container uses.
+async fn present_on_proxy(
+    s: &ContainerState,
+    proxy_uid: &str,
+    agent: &super::node_agent::Agent,
+) -> Result<std::collections::BTreeSet<String>, StepError> {
+    use crate::node_agent::protocol::{ListVirtualDrivesParams, SsdProxyVirtualDrive, methods};
+    let allocated = allocated_virtual_drives(s);
+    let physical: std::collections::BTreeSet<String> =
+        allocated.iter().map(|d| d.physical_uuid.clone()).collect();
+    let mut present = std::collections::BTreeSet::new();
+    for physical_uuid in physical {
+        let params = ListVirtualDrivesParams { physical_uuid: physical_uuid.clone() };
+        let result = agent
+            .jsonrpc(proxy_uid, methods::SSD_PROXY_LIST_VIRTUAL_DRIVES, params)
+            .await
+            .map_err(|e| StepError::failed("ListVirtualDrivesFailed", e))?;
+        let listed: Vec<SsdProxyVirtualDrive> = serde_json::from_value(result).map_err(|e| {
+            StepError::failed(
+                "ListVirtualDrivesFailed",
+                format!("unexpected ssd_proxy_list_virtual_drives result for {physical_uuid}: {e}"),
+            )
+        })?;
+        present.extend(listed.into_iter().map(|d| d.virtual_uuid));
+    }
+    Ok(present)
+}
+
+fn allocated_virtual_drives(s: &ContainerState) -> Vec<weka_api::wekacontainer::VirtualDrive> {
+    let allocations = s.status().allocations.clone().unwrap_or_default();
+    allocations.virtual_drives.unwrap_or_default()
+}
+
+/// `AddVirtualDrives` (and its periodic twin): every allocated virtual drive exists on the
+/// node's SSD proxy, created with the owner cluster's GUID through the node agent's JSON-RPC.
+/// Drives already there are left alone; one failing drive does not stop the others.
+pub fn add_virtual_drives(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        use crate::node_agent::protocol::{AddVirtualDriveParams, methods};
+        let allocated = allocated_virtual_drives(s);
+        if allocated.is_empty() {
+            return Ok(());
+        }
+        if s.status().cluster_id.as_deref().unwrap_or_default().is_empty() {
+            return Err(StepError::poll(
+                "ClusterIdMissing",
+                "cluster ID is not set, cannot add virtual drives",
+                CLUSTER_ID_RECHECK,
+            ));
+        }
+        let cluster = owner_cluster(s).await?;
+        let cluster_guid =
+            cluster.status.as_ref().and_then(|st| st.cluster_id.clone()).unwrap_or_default();
+        if cluster_guid.is_empty() {
+            return Err(StepError::poll(
+                "ClusterIdMissing",
+                "owner cluster has no cluster ID yet, cannot add virtual drives",
+                CLUSTER_ID_RECHECK,
+            ));
+        }
+        let (proxy, agent) = proxy_and_agent(s).await?;
+        let proxy_uid = proxy.uid().unwrap_or_default();
+        let present = present_on_proxy(s, &proxy_uid, &agent).await?;
+        let mut errors = Vec::new();
+        for drive in allocated.iter().filter(|d| !present.contains(&d.virtual_uuid)) {
+            let params = AddVirtualDriveParams {
+                virtual_uuid: drive.virtual_uuid.clone(),
+                physical_uuid: drive.physical_uuid.clone(),
+                cluster_guid: cluster_guid.clone(),
+                size_gb: drive.capacity_gib as i64,
+            };
+            tracing::info!(virtual_uuid = %drive.virtual_uuid, physical_uuid = %drive.physical_uuid, proxy = %proxy.name_any(), "creating virtual drive on the SSD proxy");
+            if let Err(err) =
+                agent.jsonrpc(&proxy_uid, methods::SSD_PROXY_ADD_VIRTUAL_DRIVE, params).await
+            {
+                errors.push(format!("virtual drive {}: {err}", drive.virtual_uuid));
+            }
+        }
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(StepError::failed(
+            "AddVirtualDrivesFailed",
+            format!("errors while adding virtual drives: {}", errors.join("; ")),
+        ))
+    })
+}
+
+/// `RemoveVirtualDrives`: on deletion, the container's virtual drives are dropped from the
+/// node's SSD proxy. A drive the proxy does not have any more is done.
+pub fn remove_virtual_drives(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        use crate::node_agent::protocol::{RemoveVirtualDriveParams, methods};
+        let allocated = allocated_virtual_drives(s);
+        if allocated.is_empty() || s.node_affinity().is_none() {
+            return Ok(());
+        }
+        let (proxy, agent) = proxy_and_agent(s).await?;
+        let proxy_uid = proxy.uid().unwrap_or_default();
+        let present = present_on_proxy(s, &proxy_uid, &agent).await?;
+        let mut errors = Vec::new();
+        for drive in allocated.iter().filter(|d| present.contains(&d.virtual_uuid)) {
+            let params = RemoveVirtualDriveParams { virtual_uuid: drive.virtual_uuid.clone() };
+            tracing::info!(virtual_uuid = %drive.virtual_uuid, proxy = %proxy.name_any(), "removing virtual drive from the SSD proxy");
+            if let Err(err) =
+                agent.jsonrpc(&proxy_uid, methods::SSD_PROXY_REMOVE_VIRTUAL_DRIVE, params).await
+            {
+                errors.push(format!("virtual drive {}: {err}", drive.virtual_uuid));
+            }
+        }
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(StepError::failed(
+            "RemoveVirtualDrivesFailed",
+            format!("errors while removing virtual drives: {}", errors.join("; ")),
+        ))
     })
 }
 
