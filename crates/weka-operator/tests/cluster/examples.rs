@@ -68,7 +68,33 @@ async fn example_reaches_ready(file: &str, nodes: Vec<NodeSpec>) {
         .kubectl(&["get", "-n", NS, "wekacluster", &name, "-o", "jsonpath={.status.status}"])
         .await;
     assert_eq!(String::from_utf8_lossy(&jsonpath.stdout), "Ready");
+    assert_virtual_drives_on_the_proxies(&env).await;
     env.finish();
+}
+
+/// With drive sharing, every virtual drive allocated to a drive container exists on the SSD
+/// proxy of its node, created there through the node agent with the cluster's GUID.
+async fn assert_virtual_drives_on_the_proxies(env: &Env) {
+    let api: kube::Api<weka_api::WekaContainer> = kube::Api::namespaced(env.client.clone(), NS);
+    for c in api.list(&Default::default()).await.unwrap() {
+        let status = c.status.clone().unwrap_or_default();
+        let allocated = status.allocations.and_then(|a| a.virtual_drives).unwrap_or_default();
+        if allocated.is_empty() {
+            continue;
+        }
+        let node = c.spec.node_affinity.clone().or(status.node_affinity).expect("node");
+        let slices: Vec<String> = env.runtime.with_world(|w| {
+            w.proxy_drives(&node).map(|d| d.slices.keys().cloned().collect()).unwrap_or_default()
+        });
+        for drive in allocated {
+            assert!(
+                slices.contains(&drive.virtual_uuid),
+                "virtual drive {} of {} is not on the SSD proxy of {node}",
+                drive.virtual_uuid,
+                c.metadata.name.as_deref().unwrap_or_default()
+            );
+        }
+    }
 }
 
 fn nodes(count: usize, make: impl Fn(usize) -> NodeSpec) -> Vec<NodeSpec> {

@@ -6,7 +6,8 @@
 //! container per minute, `lastUpdate` always moving). Here the status changes only when a
 //! count changes — processes, drives, active mounts — and `lastUpdate` says when that was;
 //! the live figures (CPU, throughput) are on the agent's `/metrics`, which is where a
-//! time series belongs. An idle cluster therefore makes no writes.
+//! time series belongs, and `status.stats.cpuUtilization` stays empty. An idle cluster
+//! therefore makes no writes.
 
 use std::time::Duration;
 
@@ -81,8 +82,11 @@ pub fn set_status_metrics(s: &mut ContainerState) -> StepFuture<'_> {
     })
 }
 
-/// Writes `stats` (in memory) unless only the live figures moved.
+/// Writes `stats` (in memory) unless only the live figures moved. The CPU figure is left
+/// out: written only when a count changes it would be stale, and written on every poll it
+/// would be a status write per container per minute.
 fn apply_stats(s: &mut ContainerState, mut stats: ContainerStats) {
+    stats.cpu_utilization = None;
     let previous = s.status().stats.clone();
     let comparable = |st: &ContainerStats| (st.processes, st.drives.clone(), st.active_mounts);
     if previous.as_ref().is_some_and(|p| comparable(p) == comparable(&stats)) {
