@@ -297,3 +297,52 @@ async fn exec_readiness_probes_gate_ready() {
     assert!(touch.status.success(), "{}", text(&touch.stderr));
     wait_running_ready(&handle, "probed").await;
 }
+
+/// A pod whose Secret volume names a Secret that does not exist waits in ContainerCreating
+/// with a FailedMount event, as the kubelet keeps it; once the Secret exists the pod starts
+/// with the Secret's content mounted.
+#[tokio::test]
+async fn a_missing_secret_volume_holds_the_pod_until_the_secret_exists() {
+    let handle = start(1, "").await;
+    let spec = json!({
+        "containers": [{"name": "main", "image": "busybox:1.36",
+                        "volumeMounts": [{"name": "token", "mountPath": "/token"}]}],
+        "volumes": [{"name": "token", "secret": {"secretName": "later"}}],
+    });
+    create(&handle, &pod("waits", spec)).await;
+    let message = wait_for("a FailedMount event", || async {
+        events_for(&handle, "waits", "FailedMount").await.first().and_then(|e| e.message.clone())
+    })
+    .await;
+    assert!(message.contains("secret \"later\" not found"), "{message}");
+    let waiting = get(&handle, "waits").await.unwrap();
+    let state = waiting.status.unwrap().container_statuses.unwrap()[0].state.clone().unwrap();
+    assert_eq!(state.waiting.unwrap().reason.as_deref(), Some("ContainerCreating"));
+
+    let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "later", "namespace": "default"},
+        "stringData": {"token": "s3cret"},
+    }))
+    .unwrap();
+    Api::<k8s_openapi::api::core::v1::Secret>::namespaced(handle.client(), "default")
+        .create(&Default::default(), &secret)
+        .await
+        .unwrap();
+    wait_running_ready(&handle, "waits").await;
+    let out = kubectl(&handle, &["exec", "waits", "--", "cat", "/token/token"]).await;
+    assert_eq!(text(&out.stdout), "s3cret");
+}
+
+/// An optional Secret volume does not hold the pod.
+#[tokio::test]
+async fn an_optional_missing_secret_volume_does_not_hold_the_pod() {
+    let handle = start(1, "").await;
+    let spec = json!({
+        "containers": [{"name": "main", "image": "busybox:1.36",
+                        "volumeMounts": [{"name": "token", "mountPath": "/token"}]}],
+        "volumes": [{"name": "token", "secret": {"secretName": "never", "optional": true}}],
+    });
+    create(&handle, &pod("starts", spec)).await;
+    wait_running_ready(&handle, "starts").await;
+}

@@ -26,6 +26,9 @@ use crate::nodes::images::{PullError, fake_digest};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 const FIRST_BACKOFF: Duration = Duration::from_secs(10);
+/// How often missing volume sources are looked for again (the kubelet's volume manager
+/// retries within seconds).
+const VOLUME_RETRY: Duration = Duration::from_secs(2);
 /// A container that ran this long has its crash back-off reset.
 const BACKOFF_RESET: Duration = Duration::from_secs(600);
 const KILLED_EXIT: i32 = 137;
@@ -38,11 +41,31 @@ enum Kind {
 }
 
 enum Event {
-    Exited { idx: usize, generation: u64, code: i32 },
-    Ready { idx: usize, generation: u64, ready: bool },
-    Probe { idx: usize, generation: u64, liveness: bool, ok: bool },
-    RestartDue { idx: usize, generation: u64 },
-    Retry { idx: usize },
+    Exited {
+        idx: usize,
+        generation: u64,
+        code: i32,
+    },
+    Ready {
+        idx: usize,
+        generation: u64,
+        ready: bool,
+    },
+    Probe {
+        idx: usize,
+        generation: u64,
+        liveness: bool,
+        ok: bool,
+    },
+    RestartDue {
+        idx: usize,
+        generation: u64,
+    },
+    Retry {
+        idx: usize,
+    },
+    /// Set the volumes up again (a Secret or ConfigMap they need was missing).
+    RetryVolumes,
     GraceExpired,
 }
 
@@ -102,6 +125,10 @@ pub struct Worker {
     last_written: Option<Value>,
     /// Containers whose preparation is to be retried.
     pending_prepare: Vec<usize>,
+    /// The volumes are to be set up again.
+    pending_volumes: bool,
+    /// Attempts so far at volumes that cannot be set up (a `FailedMount` event every 30).
+    volume_attempts: u32,
     /// The pod was already finished when this worker met it: report nothing, only delete.
     observe_only: bool,
 }
@@ -172,6 +199,8 @@ impl Worker {
             final_phase: None,
             last_written: None,
             pending_prepare: Vec::new(),
+            pending_volumes: false,
+            volume_attempts: 0,
             observe_only: false,
         }
     }
@@ -256,6 +285,7 @@ impl Worker {
             while let Ok(event) = self.rx.try_recv() {
                 self.handle(event);
             }
+            self.retry_volumes().await;
             self.retry_preparations().await;
             self.advance();
             self.settle().await;
@@ -314,6 +344,55 @@ impl Worker {
             &host_ip,
         )
         .await;
+        if self.wait_for_volumes() {
+            return;
+        }
+        for idx in 0..self.slots.len() {
+            self.prepare_container(idx, &mut sources).await;
+        }
+    }
+
+    /// While a volume cannot be set up, no container starts: each waits in
+    /// `ContainerCreating`, a `FailedMount` event says why, and the volumes are tried again
+    /// shortly. Returns whether the pod waits.
+    fn wait_for_volumes(&mut self) -> bool {
+        if self.volumes.1.is_empty() {
+            return false;
+        }
+        for slot in &mut self.slots {
+            slot.blocked = true;
+            slot.record.state = State::waiting("ContainerCreating", None);
+        }
+        if self.volume_attempts.is_multiple_of(30) {
+            let recorder = self.kubelet.recorder.clone();
+            for message in &self.volumes.1 {
+                recorder.pod_event_in(&self.pod, None, "Warning", "FailedMount", message.clone());
+            }
+        }
+        self.volume_attempts += 1;
+        let tx = self.tx.clone();
+        let clock = self.kubelet.shared.clock.clone();
+        tokio::spawn(async move {
+            clock.sleep(VOLUME_RETRY).await;
+            let _ = tx.send(Event::RetryVolumes);
+        });
+        true
+    }
+
+    /// Sets the volumes up again; once they are, the containers are prepared.
+    async fn retry_volumes(&mut self) {
+        if !std::mem::take(&mut self.pending_volumes) || self.terminating {
+            return;
+        }
+        let client = self.kubelet.client.clone();
+        let namespace = self.pod.metadata.namespace.clone().unwrap_or_default();
+        let mut sources = Sources::new(&client, &namespace);
+        let (pod_ip, host_ip) = (self.record.pod_ip.clone(), self.record.host_ip.clone());
+        self.volumes =
+            volumes::prepare(&self.pod, &self.kubelet.host, &mut sources, &pod_ip, &host_ip).await;
+        if self.wait_for_volumes() {
+            return;
+        }
         for idx in 0..self.slots.len() {
             self.prepare_container(idx, &mut sources).await;
         }
@@ -596,6 +675,7 @@ impl Worker {
                     self.pending_prepare.push(idx);
                 }
             }
+            Event::RetryVolumes => self.pending_volumes = true,
             Event::GraceExpired => {
                 for idx in 0..self.slots.len() {
                     if self.slots[idx].instance.is_some() {

@@ -10,9 +10,11 @@ use kube::api::Api;
 
 use crate::nodes::behaviour::{Fs, Tree};
 
-/// The pod's volumes: name -> (tree, path inside it).
+/// The pod's volumes: name -> (tree, path inside it), and the ones that cannot be set up
+/// yet: a Secret or ConfigMap a non-optional volume names does not exist (the kubelet keeps
+/// the pod in ContainerCreating and retries).
 #[derive(Default)]
-pub struct PodVolumes(BTreeMap<String, (Arc<Tree>, String)>);
+pub struct PodVolumes(BTreeMap<String, (Arc<Tree>, String)>, pub Vec<String>);
 
 const TOKEN_MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -134,15 +136,25 @@ pub async fn prepare(
             (host.clone(), host_path.path.clone())
         } else if let Some(cm) = &volume.config_map {
             let tree = Tree::new();
-            if let Some(data) = sources.config_map(&cm.name).await {
-                fill(&tree, &data, cm.items.as_ref());
+            match sources.config_map(&cm.name).await {
+                Some(data) => fill(&tree, &data, cm.items.as_ref()),
+                None if cm.optional != Some(true) => volumes.1.push(format!(
+                    "MountVolume.SetUp failed for volume \"{}\" : configmap \"{}\" not found",
+                    volume.name, cm.name
+                )),
+                None => {}
             }
             (tree, "/".into())
         } else if let Some(secret) = &volume.secret {
             let tree = Tree::new();
             let name = secret.secret_name.clone().unwrap_or_default();
-            if let Some(data) = sources.secret(&name).await {
-                fill(&tree, &data, secret.items.as_ref());
+            match sources.secret(&name).await {
+                Some(data) => fill(&tree, &data, secret.items.as_ref()),
+                None if secret.optional != Some(true) => volumes.1.push(format!(
+                    "MountVolume.SetUp failed for volume \"{}\" : secret \"{name}\" not found",
+                    volume.name
+                )),
+                None => {}
             }
             (tree, "/".into())
         } else if let Some(downward) = &volume.downward_api {

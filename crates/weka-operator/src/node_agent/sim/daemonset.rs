@@ -34,9 +34,9 @@ pub fn daemonset(namespace: &str, image: &str) -> Result<DaemonSet, DeployError>
     Ok(ds)
 }
 
-/// The token Secret (as the operator makes it at start) and then the DaemonSet: kubesim's
-/// kubelet starts a pod whose Secret volume is missing with the volume empty, where a real
-/// kubelet would wait for the Secret, so the Secret comes first.
+/// The token Secret (as the operator makes it at start) and then the DaemonSet, so that the
+/// agents are Ready before any operator runs (without the Secret, their pods wait in
+/// ContainerCreating, as on a real node).
 pub async fn install(client: &Client, namespace: &str, image: &str) -> Result<(), DeployError> {
     let secret = crate::node_agent::protocol::DEFAULT_TOKEN_SECRET_NAME;
     crate::node_agent_client::ensure_secret(client, namespace, secret).await?;
