@@ -57,7 +57,7 @@ pub use mode_traits::{ModeTraits, has_frontend, is_host_network, uses_drive_shar
 #[allow(unused_imports)]
 pub use settings::{CosHugepages, DnsPolicy, GkeSettings, PodSettings};
 #[allow(unused_imports)]
-pub use tolerations::{expand_string_tolerations, pod_tolerations};
+pub use tolerations::{expand_string_tolerations, pod_tolerations, tolerate_all_no_schedule};
 
 use input::Input;
 use parts::PodParts;

@@ -164,3 +164,34 @@ async fn labels_annotations_and_tolerations_reach_the_running_pod_in_place() {
     assert!(env.pod_deletes("compute-a").is_empty());
     env.finish();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_pod_of_a_container_told_where_to_join_gets_the_clusters_current_members() {
+    let env = Env::started(3).await;
+    let cluster = env.joined_computes().await;
+    let members: Vec<String> = {
+        let mut ips = Vec::new();
+        for name in ["compute-a", "compute-b"] {
+            let status = env.get(name).await.unwrap().status.unwrap();
+            let port = status.allocations.and_then(|a| a.weka_port).expect("a WEKA port");
+            for ip in status.management_ips.unwrap_or_default() {
+                ips.push(format!("{ip}:{port}"));
+            }
+        }
+        ips
+    };
+    // Its spec names a member that left long ago.
+    let stale = "10.255.255.1:15000";
+    let extra = json!({"nodeAffinity": "node-3", "joinIpPorts": [stale]});
+    env.create_owned("compute-c", &cluster, spec("compute", extra)).await;
+
+    let pod = env.wait_pod("compute-c", "created", |_| true).await;
+    let main = &pod.spec.unwrap().containers[0];
+    let env_var = main.env.iter().flatten().find(|e| e.name == "JOIN_IPS").expect("JOIN_IPS");
+    let join_ips: Vec<&str> = env_var.value.as_deref().unwrap_or_default().split(',').collect();
+    assert_eq!(join_ips, members, "the members as they are now, not {stale}");
+    // The spec keeps what its owner wrote.
+    let c = env.get("compute-c").await.unwrap();
+    assert_eq!(c.spec.join_ip_ports, Some(vec![stale.to_string()]));
+    env.finish();
+}

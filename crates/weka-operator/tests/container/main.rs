@@ -9,6 +9,7 @@ mod domain_allocation;
 mod domain_drives;
 mod domain_oneoff;
 mod lifecycle;
+mod migrations;
 mod modes;
 mod node_agent;
 mod nodes;

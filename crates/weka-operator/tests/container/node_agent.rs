@@ -54,6 +54,43 @@ async fn a_client_with_active_mounts_is_drained_before_it_goes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_force_drained_client_with_umount_on_host_has_its_mounts_unmounted_and_goes() {
+    let env = Env::started(1).await;
+    let cluster = create_cluster(&env, "cluster-a", BASE_PORT).await;
+    let extra = json!({
+        "portRange": {"basePort": 45000},
+        "overrides": {"forceDrain": true, "umountOnHost": true},
+    });
+    create_owned(&env, &cluster, "c-client", owned_spec("client", "client", "node-1", extra)).await;
+    env.wait_pod_running("c-client").await;
+    let key = AgentKey(format!("{NS}/c-client"));
+    wait_for("the client's local container", TIMEOUT, || async {
+        env.runtime.with_world(|w| w.set_active_mounts(&key, "client", 2)).ok()
+    })
+    .await;
+
+    env.containers().delete("c-client", &Default::default()).await.unwrap();
+    // Drained, then the node's mounts are unmounted by an ad-hoc container on the node, which
+    // is deleted once it reported; the client then goes.
+    env.wait_for("the umount container", || async {
+        let helper = env.get("weka-umount-node-1").await?;
+        let spec = &helper.spec;
+        let instructions = spec.instructions.as_ref()?;
+        assert_eq!(instructions.type_, "umount");
+        assert_eq!(spec.node_affinity.as_deref(), Some("node-1"));
+        Some(())
+    })
+    .await;
+    env.wait_gone("c-client").await;
+    env.wait_no_pod("c-client").await;
+    assert_eq!(env.runtime.with_world(|w| w.node_active_mounts("node-1")), 0);
+    assert!(env.execs_in("c-client").iter().any(|argv| argv.join(" ").contains("drain")));
+    env.wait_gone("weka-umount-node-1").await;
+    assert!(env.events("c-client", "UmountOnHostFailed").await.is_empty());
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agents_counts_reach_the_status_and_the_printer_columns() {
     let env = Env::started(1).await;
     let cluster = create_cluster(&env, "cluster-a", BASE_PORT).await;

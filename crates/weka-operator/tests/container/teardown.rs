@@ -104,3 +104,80 @@ async fn a_deleting_state_set_by_someone_else_deletes_the_object_and_tears_it_do
     assert!(self_delete, "the controller deleted the object itself");
     env.finish();
 }
+
+/// A look at a node's host directories: an idle pod on the node with the containers'
+/// persistence directory (`/opt/k8s-weka/containers`) mounted at `/host`.
+async fn host_view(env: &Env, node: &str) -> String {
+    let name = format!("host-view-{node}");
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {
+            "nodeName": node,
+            "containers": [{"name": "view", "image": "busybox",
+                            "volumeMounts": [{"name": "containers", "mountPath": "/host"}]}],
+            "volumes": [{"name": "containers",
+                         "hostPath": {"path": "/opt/k8s-weka/containers"}}],
+        },
+    }))
+    .unwrap();
+    env.pods().create(&Default::default(), &pod).await.expect("host view created");
+    env.wait_pod_running(&name).await;
+    name
+}
+
+/// Whether the container `uid` has its persistent directory on the node seen by `view`.
+async fn host_dir_exists(env: &Env, view: &str, uid: &str) -> bool {
+    let (_, code) = env.exec_in(NS, view, "view", &["test", "-d", &format!("/host/{uid}")]).await;
+    code == 0
+}
+
+/// The operator's successful writes of the pod `name` (in any namespace).
+fn pod_writes(env: &Env, name: &str) -> Vec<String> {
+    env.operator_writes()
+        .into_iter()
+        .filter(|r| r.resource == "pods" && r.name.as_deref() == Some(name) && r.code < 300)
+        .map(|r| r.verb)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finalization_removes_the_persistent_directory_through_a_maintenance_pod() {
+    let env = Env::started(1).await;
+    let view = host_view(&env, "node-1").await;
+    let created = env.create("compute-a", spec("compute", json!({"nodeAffinity": "node-1"}))).await;
+    let uid = kube::ResourceExt::uid(&created).unwrap();
+    env.wait_pod_running("compute-a").await;
+    env.wait_container("compute-a", "finalizer", has_finalizer).await;
+    assert!(host_dir_exists(&env, &view, &uid).await, "the pod's state is on the node");
+
+    env.containers().delete("compute-a", &Default::default()).await.expect("deleted");
+    env.wait_gone("compute-a").await;
+    assert!(!host_dir_exists(&env, &view, &uid).await, "the directory went with the container");
+    // A maintenance pod did it, and was gone before the finalizer was.
+    let cleanup = format!("weka-cleanup-container-{uid}");
+    // Deleted plainly (a pass that overlaps the pod's termination may delete it once more,
+    // which is harmless).
+    let writes = pod_writes(&env, &cleanup);
+    assert!(!writes.is_empty() && writes.iter().all(|w| w == "delete"), "{writes:?}");
+    assert!(env.pods().get_opt(&cleanup).await.unwrap().is_none());
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_skip_cleanup_persistent_dir_the_directory_stays() {
+    let env = Env::started(1).await;
+    let view = host_view(&env, "node-1").await;
+    let extra = json!({"nodeAffinity": "node-1", "overrides": {"skipCleanupPersistentDir": true}});
+    let created = env.create("compute-a", spec("compute", extra)).await;
+    let uid = kube::ResourceExt::uid(&created).unwrap();
+    env.wait_pod_running("compute-a").await;
+    env.wait_container("compute-a", "finalizer", has_finalizer).await;
+
+    env.containers().delete("compute-a", &Default::default()).await.expect("deleted");
+    env.wait_gone("compute-a").await;
+    assert!(host_dir_exists(&env, &view, &uid).await, "the directory stays");
+    assert!(pod_writes(&env, &format!("weka-cleanup-container-{uid}")).is_empty());
+    env.finish();
+}

@@ -124,13 +124,14 @@ impl Instance<'_> {
                 ));
                 Ok(())
             }
-            // A simulated node's host has no wekafs mounts: nothing to unmount, and wekafsio
-            // is unloaded (upstream's `umount_drivers`, whose results the umount operation
-            // waits for).
+            // Upstream's `umount_drivers` (the umount operation waits for its results): every
+            // wekafs mount of the node's host is unmounted. The driver stays loaded: the
+            // simulation's drivers serve the node's other containers too.
             "umount" => {
                 self.log.info("Umounting driver");
+                let unmounted = self.world().unmount_node(self.node());
                 self.log.info("weka mounts umounted successfully");
-                self.write_results(json!({"error": [], "umounted_paths": []}))
+                self.write_results(json!({"error": [], "umounted_paths": unmounted}))
             }
             _ => Err(RuntimeError::Instruction(self.env.instructions.clone().unwrap_or_default())),
         }

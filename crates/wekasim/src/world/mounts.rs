@@ -1,7 +1,8 @@
 //! Active wekafs mounts of client containers: what the node agent reads from the driver's
 //! interface files (`/proc/wekafs/<container>/interface`, `/proc/wekafs/interface`). Nothing in
 //! the simulation mounts filesystems, so the count is 0 until a test sets it; the operator
-//! refuses to remove a client that still has mounts.
+//! refuses to remove a client that still has mounts. The `umount` ad-hoc operation unmounts
+//! them all from the node's host.
 
 use crate::error::WekaError;
 use crate::world::WekaWorld;
@@ -38,6 +39,21 @@ impl WekaWorld {
             .map(|c| c.active_mounts)
             .sum()
     }
+
+    /// Unmounts every wekafs mount on `node` (what `umount` of each of them from the host's
+    /// mount namespace does): each local container on the node ends with none. Returns the
+    /// mount points, one per mount: `/mnt/weka/<n>` numbered across the node (the simulation
+    /// counts mounts but keeps no paths).
+    pub fn unmount_node(&mut self, node: &str) -> Vec<String> {
+        let mut unmounted = Vec::new();
+        let on_node = self.agents.values_mut().flat_map(|a| a.containers.values_mut());
+        for container in on_node.filter(|c| c.spec.hostname == node) {
+            for _ in 0..std::mem::take(&mut container.active_mounts) {
+                unmounted.push(format!("/mnt/weka/{}", unmounted.len()));
+            }
+        }
+        unmounted
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +88,18 @@ mod tests {
         assert_eq!(world.node_active_mounts("node-1"), 5);
         assert_eq!(world.node_active_mounts("node-2"), 7);
         assert_eq!(world.node_active_mounts("node-3"), 0);
+    }
+
+    #[test]
+    fn unmounting_a_node_clears_its_containers_mounts_only() {
+        let mut world = world_with_clients();
+        world.set_active_mounts(&AgentKey::from("ns/c1"), "client", 2).unwrap();
+        world.set_active_mounts(&AgentKey::from("ns/c2"), "client", 1).unwrap();
+        world.set_active_mounts(&AgentKey::from("ns/c3"), "client", 4).unwrap();
+        assert_eq!(world.unmount_node("node-1"), ["/mnt/weka/0", "/mnt/weka/1", "/mnt/weka/2"]);
+        assert_eq!(world.node_active_mounts("node-1"), 0);
+        assert_eq!(world.node_active_mounts("node-2"), 4);
+        assert!(world.unmount_node("node-1").is_empty());
     }
 
     #[test]

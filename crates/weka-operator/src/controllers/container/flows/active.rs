@@ -117,7 +117,14 @@ pub static STEPS: &[Step<ContainerState>] =
         ]),
         /* 24 */
         Step::new("AllocateNICs", nics::allocate_nics).when(&[SHOULD_ALLOCATE_NICS]),
-        // 25 MigratePVC — TODO(follow-up, migrations).
+        /* 25 */
+        Step::new("MigratePVC", migrations::migrate_pvc)
+            .when(&[POD_NOT_SET, MIGRATES_OUT_FROM_PVC])
+            .once(
+                cond::MIGRATED_OUT_FROM_PVC,
+                "MigratedOutFromPVC",
+                "the container's data moved from its PVC to its node",
+            ),
         /* 26 */
         Step::new("ReportNodeUnschedulable", node::report_node_unschedulable)
             .when(&[NODE_UNSCHEDULABLE])

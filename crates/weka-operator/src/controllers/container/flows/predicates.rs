@@ -182,6 +182,10 @@ pub const MUST_RESIGN_DRIVES: P = (
     "drives are resigned on deletion",
     crate::controllers::container::steps::drive_signing::must_resign,
 );
+pub const MIGRATES_OUT_FROM_PVC: P = (
+    "spec.pvc with overrides.migrateOutFromPvc",
+    crate::controllers::container::steps::migrations::migrates_out_from_pvc,
+);
 
 // --- CSI (logic in `steps/csi.rs`).
 

@@ -1,10 +1,10 @@
 //! `waitForMountsOrDrain` (spec flows §4.7): a client is not stopped while filesystems are
-//! mounted through it, unless told to drain them (`overrides.forceDrain`).
-
-use kube::runtime::events::EventType;
+//! mounted through it, unless told to drain them (`overrides.forceDrain`), and with
+//! `overrides.umountOnHost` to unmount them from the host too (`umount`).
 
 use super::QUARTER_MINUTE;
 use super::node_agent::{self, record_active_mounts};
+use super::umount::umount_on_host;
 use crate::controllers::container::state::ContainerState;
 use crate::engine::{StepError, StepFuture};
 
@@ -39,16 +39,7 @@ pub fn wait_for_mounts_or_drain(s: &mut ContainerState) -> StepFuture<'_> {
                 tracing::warn!(error = %err, "draining the client failed");
             }
             if overrides.umount_on_host == Some(true) {
-                // Upstream then unmounts on the host through its umount operation, which this
-                // operator does not run yet: the drain above has to do.
-                let message = "umountOnHost is not supported yet: only the driver was drained";
-                s.event_throttled(
-                    EventType::Warning,
-                    "UmountOnHostUnsupported",
-                    message,
-                    super::MINUTE,
-                )
-                .await;
+                umount_on_host(s).await?;
             }
         }
         let message = format!("{mounts} mounts are still active");

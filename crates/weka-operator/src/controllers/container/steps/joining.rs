@@ -63,6 +63,27 @@ pub fn join_ips(members: &[WekaContainer]) -> Vec<String> {
         .collect()
 }
 
+/// The join IPs a new pod gets (upstream refreshes them from the owning cluster when it
+/// creates a pod): a container told where to join (`spec.joinIpPorts`) is pointed at the
+/// owner's members as they are now, from the cache, since the addresses recorded in its spec
+/// may have gone meanwhile. `None` keeps the spec's (no owner, or no operational member).
+pub fn refreshed_join_ips(s: &ContainerState) -> Option<Vec<String>> {
+    if s.spec().join_ip_ports.as_ref().is_none_or(Vec::is_empty) {
+        return None;
+    }
+    let owner = s.container.metadata.owner_references.as_ref()?.first()?.uid.clone();
+    let store = s.ctx.reflectors.get::<ContainerObject>().store();
+    let members: Vec<WekaContainer> = store
+        .state()
+        .iter()
+        .filter(|o| o.namespace().as_deref() == Some(s.namespace()))
+        .filter(|o| o.owner_references().iter().any(|r| r.uid == owner))
+        .filter(|o| o.name_any() != s.name())
+        .filter_map(|o| o.decode().ok())
+        .collect();
+    Some(join_ips(&members)).filter(|ips| !ips.is_empty())
+}
+
 /// `setJoinIpsIfStuckInStemMode`: the local container is told the members' addresses
 /// (`weka local resources join-ips`, apply, restart) and `spec.joinIpPorts` records them
 /// (which also keeps this step from running again).

@@ -9,6 +9,7 @@ use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 
 use super::csi;
 use super::node_agent;
+use super::persistent_dir::cleanup_persistent_dir;
 use super::printer_ips;
 use super::termination::{Stop, ensure_no_pod};
 use crate::allocator::{ClaimOwner, node_of};
@@ -182,12 +183,10 @@ pub fn handle_state_paused(s: &mut ContainerState) -> StepFuture<'_> {
     })
 }
 
-/// `HandleDeletion`: no pod is left (force stop), a client managing CSI takes its node's CSI
+/// `HandleDeletion`: no pod is left (force stop), the container's persistent directory on
+/// its node is removed (`persistent_dir`), a client managing CSI takes its node's CSI
 /// topology labels away, then the finalizer goes (the last write of the object), then the
 /// container's claims on its node are released.
-///
-/// TODO(follow-up, one-off operations): upstream also removes the container's persistent
-/// directory on the node through the cleanup-persistent-dir operation.
 pub fn handle_deletion(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         ensure_no_pod(s, Stop::Force).await?;
@@ -195,6 +194,7 @@ pub fn handle_deletion(s: &mut ContainerState) -> StepFuture<'_> {
         if !list.iter().any(|f| f == finalizers::WEKA) {
             return Ok(());
         }
+        cleanup_persistent_dir(s).await?;
         if csi::manages_csi(s) {
             csi::unset_topology_labels(s).await?;
         }

@@ -22,14 +22,17 @@ pub mod drives;
 pub mod feature_flags;
 pub mod helper_containers;
 pub mod joining;
+pub mod maintenance_pods;
 pub mod migrations;
 pub mod nics;
 pub mod node_agent;
 pub mod node_claims;
 pub mod oneoff;
+pub mod persistent_dir;
 pub mod protocols;
 pub mod resources;
 pub mod shutdown_instructions;
+pub mod umount;
 pub mod virtual_drives;
 
 use std::time::Duration;

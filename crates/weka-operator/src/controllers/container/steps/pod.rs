@@ -14,6 +14,7 @@ use weka_api::conditions::{Desired, Status};
 use weka_api::constants::conditions as cond;
 use weka_api::wekacontainer::WekaContainerStatus;
 
+use super::joining::refreshed_join_ips;
 use super::termination::delete_pod;
 use super::upgrade::chosen_image;
 use super::{MINUTE, QUARTER_MINUTE, pod_is_running, pod_is_terminating};
@@ -30,12 +31,20 @@ pub fn refresh_pod(s: &mut ContainerState) -> StepFuture<'_> {
     })
 }
 
-/// The pod the builder wants, with `image`, for a pod on `node`, owned by the container.
-fn desired_pod(s: &ContainerState, image: &str, node: Option<&Node>) -> Result<Pod, PodBuildError> {
+/// The pod the builder wants, with `image`, for a pod on `node`, owned by the container;
+/// `join_ips` replace the spec's (`JOIN_IPS` is not compared with a live pod's, so only the
+/// pod about to be created needs them).
+fn desired_pod(
+    s: &ContainerState,
+    image: &str,
+    node: Option<&Node>,
+    join_ips: Option<Vec<String>>,
+) -> Result<Pod, PodBuildError> {
     let settings = s.shared.pod_settings(&s.ctx);
-    let ctx = PodContext::new(&s.container, node_info(node), settings).with_image(image);
-    // TODO(follow-up, cluster joining): upstream refreshes the join IPs from the owning
-    // cluster's cached member list when the pod is created; the spec's are used as they are.
+    let mut ctx = PodContext::new(&s.container, node_info(node), settings).with_image(image);
+    if let Some(join_ips) = join_ips {
+        ctx = ctx.with_join_ips(join_ips);
+    }
     let mut pod = crate::pod::build_pod(&s.container, &ctx)?;
     let mut owner = s
         .container
@@ -120,7 +129,7 @@ pub fn validate_spec(s: &mut ContainerState) -> StepFuture<'_> {
             return Err(StepError::wait("NodeNotFound", message));
         }
         let node = s.node.clone();
-        match desired_pod(s, &chosen_image(s), node.as_deref()) {
+        match desired_pod(s, &chosen_image(s), node.as_deref(), None) {
             Ok(_) => {
                 clear_build_problems(s);
                 Ok(())
@@ -160,7 +169,11 @@ pub fn ensure_pod(s: &mut ContainerState) -> StepFuture<'_> {
             },
         };
         let image = chosen_image(s);
-        let pod = match desired_pod(s, &image, node.as_deref()) {
+        let join_ips = refreshed_join_ips(s);
+        if let Some(ips) = &join_ips {
+            tracing::info!(join_ips = ?ips, "the pod joins the cluster's current members");
+        }
+        let pod = match desired_pod(s, &image, node.as_deref(), join_ips) {
             Ok(pod) => pod,
             Err(err) => return Err(report_build_problem(s, err).await),
         };
@@ -187,7 +200,7 @@ pub fn ensure_pod(s: &mut ContainerState) -> StepFuture<'_> {
 /// What the live pod needs, compared with the pod the builder wants now.
 fn drift(s: &ContainerState, pod: &Pod) -> Result<PodDrift, PodBuildError> {
     let node = node_of(s, pod).or_else(|| s.node.clone());
-    let desired = desired_pod(s, &chosen_image(s), node.as_deref())?;
+    let desired = desired_pod(s, &chosen_image(s), node.as_deref(), None)?;
     Ok(crate::pod::compare(&desired, pod))
 }
 
