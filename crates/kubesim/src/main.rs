@@ -57,6 +57,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let Command::Serve { listen, kubeconfig, nodes, token, node_spec, state, state_compact_bytes } =
         Cli::parse().command;
+    // Signals are taken over before anything is served: a SIGTERM sent as soon as the
+    // kubeconfig exists must stop the server cleanly, not kill it.
+    let stop = stop_signals()?;
     let mut node_sim = kubesim::nodes::NodesConfig::default();
     if let Some(path) = node_spec {
         node_sim.spec = kubesim::nodes::node_spec::NodeSpecFile::load(&path.to_string_lossy())?;
@@ -78,15 +81,20 @@ async fn main() -> anyhow::Result<()> {
         kubeconfig.display(),
         handle.pod_network_url()
     );
-    wait_for_signal().await?;
+    stop.await;
     drop(handle);
     Ok(())
 }
 
-async fn wait_for_signal() -> std::io::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result,
-        _ = term.recv() => Ok(()),
-    }
+/// Resolves on SIGINT or SIGTERM; both are handled from the moment this returns.
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }

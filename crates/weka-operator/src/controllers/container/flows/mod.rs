@@ -2,8 +2,8 @@
 //! `wekacontainer-flows.md` §3), and which one runs: chosen from `spec.state` alone (a
 //! deletionTimestamp moves an active container to `deleting` first, see `ensureStateDeleting`).
 //!
-//! Steps not built yet (the PVC migration) have their place in the tables as
-//! `TODO(follow-up)` comments: nothing pretends to have done them.
+//! Every step of upstream's tables is here; where ours differs (an extra step, a step left
+//! out), a comment at its place in the table says why.
 
 mod active;
 mod deleting;
