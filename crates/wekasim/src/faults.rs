@@ -179,6 +179,15 @@ impl<'a> Faults<'a> {
         })
     }
 
+    /// Starts (or stops) a simulated workload: `weka status` shows a light, varying IO load
+    /// once IO has started (an idle cluster shows none).
+    pub fn run_workload(&mut self, guid: &str, on: bool) -> Result<(), WekaError> {
+        self.world.op(guid, |cluster, _| {
+            cluster.workload = on;
+            Ok(())
+        })
+    }
+
     pub fn clear_alerts(&mut self, guid: &str) -> Result<(), WekaError> {
         self.world.op(guid, |cluster, _| {
             cluster.injected_alerts.clear();

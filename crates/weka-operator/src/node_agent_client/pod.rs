@@ -12,6 +12,7 @@ use super::AgentError;
 use crate::node_agent::protocol::{
     CONTAINER_NAME, DEFAULT_PORT, POD_LABEL_APP, POD_LABEL_CONTROL_PLANE,
 };
+use crate::runtime::CachedPod;
 
 /// Where an agent answers: its pod and `http://<pod IP>:8090`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,9 +24,13 @@ pub struct AgentEndpoint {
 }
 
 fn is_agent(pod: &Pod, namespace: &str, node: &str) -> bool {
+    is_agent_on(pod, pod.spec.as_ref().and_then(|s| s.node_name.as_deref()), namespace, node)
+}
+
+fn is_agent_on(pod: &impl ResourceExt, on: Option<&str>, namespace: &str, node: &str) -> bool {
     let labels = pod.labels();
     pod.namespace().as_deref() == Some(namespace)
-        && pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node)
+        && on == Some(node)
         && [POD_LABEL_APP, POD_LABEL_CONTROL_PLANE]
             .iter()
             .all(|(k, v)| labels.get(*k).map(String::as_str) == Some(*v))
@@ -43,7 +48,7 @@ fn agent_image(pod: &Pod) -> Option<&str> {
 /// Where agent pods are looked up: the operator's pod cache when it covers the agents'
 /// namespace, else the API (an operator watching one namespace does not cache the others).
 pub enum AgentPods<'a> {
-    Cache(&'a Store<Pod>),
+    Cache(&'a Store<CachedPod>),
     Api(&'a kube::Client),
 }
 
@@ -55,11 +60,7 @@ pub async fn locate(
     operator_image: &str,
 ) -> Result<AgentEndpoint, AgentError> {
     match pods {
-        AgentPods::Cache(store) => {
-            let candidates: Vec<Arc<Pod>> =
-                store.state().into_iter().filter(|p| is_agent(p, namespace, node)).collect();
-            pick(&candidates, namespace, node, operator_image)
-        }
+        AgentPods::Cache(store) => find_agent(store, namespace, node, operator_image),
         AgentPods::Api(client) => {
             let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), namespace);
             let labels = [POD_LABEL_APP, POD_LABEL_CONTROL_PLANE]
@@ -90,13 +91,18 @@ pub async fn locate(
 /// an agent from another operator version may speak another protocol (upstream refuses it
 /// too). A terminating pod is skipped: the DaemonSet's replacement is the one to talk to.
 pub fn find_agent(
-    pods: &Store<Pod>,
+    pods: &Store<CachedPod>,
     namespace: &str,
     node: &str,
     operator_image: &str,
 ) -> Result<AgentEndpoint, AgentError> {
-    let candidates: Vec<Arc<Pod>> =
-        pods.state().into_iter().filter(|p| is_agent(p, namespace, node)).collect();
+    let candidates: Vec<Arc<Pod>> = pods
+        .state()
+        .into_iter()
+        .filter(|p| is_agent_on(p.as_ref(), p.node_name(), namespace, node))
+        .filter_map(|p| p.pod().ok())
+        .map(Arc::new)
+        .collect();
     pick(&candidates, namespace, node, operator_image)
 }
 
@@ -147,7 +153,7 @@ mod tests {
 
     use super::*;
 
-    fn pod(name: &str, node: &str, phase: &str, ip: &str, image: &str) -> Pod {
+    fn pod(name: &str, node: &str, phase: &str, ip: &str, image: &str) -> CachedPod {
         serde_json::from_value(json!({
             "metadata": {"name": name, "namespace": "weka-operator-system",
                 "labels": {"app": "weka-node-agent", "control-plane": "weka-node-agent"}},
@@ -157,8 +163,8 @@ mod tests {
         .unwrap()
     }
 
-    fn store(pods: Vec<Pod>) -> Store<Pod> {
-        let mut writer = Writer::<Pod>::default();
+    fn store(pods: Vec<CachedPod>) -> Store<CachedPod> {
+        let mut writer = Writer::<CachedPod>::default();
         for p in pods {
             writer.apply_watcher_event(&Event::Apply(p));
         }

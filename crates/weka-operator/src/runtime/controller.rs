@@ -43,7 +43,7 @@ pub trait Reconciler<K: Watched>: Send + Sync + 'static {
     }
 
     /// Adds secondary triggers to the controller, from the shared reflectors, e.g.
-    /// `controller.owns_shared_stream(reflectors.get::<Pod>().subscribe(self.name()))`.
+    /// `controller.owns_shared_stream(reflectors.get::<CachedPod>().subscribe(self.name()))`.
     /// Called once at registration (so every reflector used exists, and syncs, before the
     /// controller first runs) and at every start.
     fn configure(&self, controller: Controller<K>, _reflectors: &Reflectors) -> Controller<K> {

@@ -6,7 +6,9 @@
 //!   process leads.
 //! - [`Reflectors`]: one watch and cache per resource type, shared by all controllers.
 //! - [`Context`]: what every reconcile receives.
+//! - [`CachedPod`]: a Pod as the shared cache keeps it (the spec as compact JSON).
 
+mod cached_pod;
 mod connect;
 mod context;
 mod controller;
@@ -14,6 +16,7 @@ mod operator;
 mod preflight;
 mod reflectors;
 
+pub use cached_pod::CachedPod;
 pub use connect::connect;
 pub use context::{Context, REPORTING_CONTROLLER};
 pub use controller::{ReconcileError, Reconciler};

@@ -22,7 +22,7 @@ use std::task::{Context, Poll};
 use futures::{Stream, StreamExt};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
-use kube::{Api, Client, Resource, ResourceExt};
+use kube::{Api, Client, Resource};
 use prometheus_client::metrics::gauge::Gauge;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
@@ -228,7 +228,7 @@ async fn reflect<K: Watched>(
         let event = match event {
             // No controller reads managedFields; dropping them roughly halves what the caches
             // hold (server-side apply records every field of a pod there).
-            Ok(event) => event.modify(|object| object.managed_fields_mut().clear()),
+            Ok(event) => event.modify(|object| object.meta_mut().managed_fields = None),
             Err(err) => {
                 tracing::warn!(kind, error = %err, "watch failed; retrying with backoff");
                 continue;

@@ -25,7 +25,10 @@ async fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
 fn read_from_weka(c: &WekaCluster) -> bool {
     let Some(status) = c.status.as_ref() else { return false };
     let printer = status.printer.clone().unwrap_or_default();
-    status.stats.as_ref().is_some_and(|s| s.last_update.is_some())
+    let reads = |s: &weka_api::wekacluster::ClusterMetrics| {
+        s.io_stats.as_ref().and_then(|io| io.iops.as_ref()).is_some_and(|iops| iops.read > 0)
+    };
+    status.stats.as_ref().is_some_and(|s| s.last_update.is_some() && reads(s))
         && printer.iops.is_some()
         && printer.throughput.is_some()
         && printer.filesystem_capacity.is_some()
@@ -42,13 +45,20 @@ async fn a_ready_cluster_reports_weka_status_in_its_stats_and_on_the_operators_m
     env.start_operator().await;
     env.create_cluster(small_cluster("gauges", 5, 5, json!({"hotSpare": 1}))).await;
     env.kubectl_wait_ready("gauges", Duration::from_secs(120)).await;
+    // Nothing mounts a simulated cluster: without a workload it shows no IO.
+    let formed = env
+        .wait_cluster("gauges", "the WEKA cluster GUID", TIMEOUT, |c| {
+            c.status.as_ref().is_some_and(|s| s.cluster_id.is_some())
+        })
+        .await;
+    let guid = formed.status.and_then(|s| s.cluster_id).expect("the WEKA cluster GUID");
+    env.runtime.with_faults(|f| f.run_workload(&guid, true)).expect("the WEKA cluster");
     let cluster = env
         .wait_cluster("gauges", "status.stats read from weka status", TIMEOUT, read_from_weka)
         .await;
 
     // status.stats: what WEKA reports.
     let status = cluster.status.clone().unwrap();
-    let guid = status.cluster_id.clone().expect("the WEKA cluster GUID");
     let total_bytes = env
         .runtime
         .with_world(|w| w.cluster(&guid).expect("the WEKA cluster").capacity().total_bytes as i64);

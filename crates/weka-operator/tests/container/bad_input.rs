@@ -87,7 +87,7 @@ async fn an_unknown_mode_written_past_the_schema_is_reported_and_breaks_no_other
     let raw: kube::Api<ContainerObject> = kube::Api::namespaced(env.client.clone(), NS);
     env.wait_for("the UnsupportedMode condition", || async {
         let object = raw.get("warp-a").await.ok()?;
-        let conditions = object.status?.get("conditions")?.clone();
+        let conditions = object.status_value()?.get("conditions")?.clone();
         let conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> =
             serde_json::from_value(conditions).ok()?;
         let found = weka_api::conditions::find(&conditions, cond::UNSUPPORTED_MODE)?;

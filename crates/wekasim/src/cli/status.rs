@@ -282,12 +282,14 @@ fn summarize(cluster: &Cluster, world: &WekaWorld) -> StatusJson {
 const READ_SIZE: f64 = 64.0 * 1024.0;
 const WRITE_SIZE: f64 = 32.0 * 1024.0;
 
-/// The IO rates of the last second. Nothing mounts a simulated cluster, so once IO is started
-/// it shows a light background load: per active compute container 20-80 reads, 10-40 writes
-/// and 5-20 metadata operations per second, drawn from the cluster's GUID and the clock's
-/// second (the same second reads the same; successive readings differ, as a live cluster's
-/// do). No object store is attached, so nothing moves to or from one. A cluster that does not
-/// serve IO, or has no compute container up, shows none.
+/// The IO rates of the last second. Nothing mounts a simulated cluster: an idle cluster shows
+/// no IO, so its readings stay the same (and the operator, which records them in the
+/// WekaCluster's status, has nothing to write). With a workload ([`Cluster::workload`], set by
+/// tests) a cluster that serves IO shows a light load: per active compute container 20-80
+/// reads, 10-40 writes and 5-20 metadata operations per second, drawn from the cluster's GUID
+/// and the clock's second (the same second reads the same; successive readings differ, as a
+/// live cluster's do). No object store is attached, so nothing moves to or from one. A
+/// cluster that does not serve IO, or has no compute container up, shows none.
 fn activity(cluster: &Cluster, computes: usize, now: SystemTime) -> Activity {
     let idle = Activity {
         num_ops: 0.0,
@@ -298,7 +300,7 @@ fn activity(cluster: &Cluster, computes: usize, now: SystemTime) -> Activity {
         sum_bytes_read: 0.0,
         sum_bytes_written: 0.0,
     };
-    if cluster.io_status != IoStatus::Started || computes == 0 {
+    if !cluster.workload || cluster.io_status != IoStatus::Started || computes == 0 {
         return idle;
     }
     let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -414,12 +416,18 @@ mod tests {
     }
 
     #[test]
-    fn activity_shows_a_light_load_once_io_is_started_and_none_before() {
+    fn activity_shows_a_workload_once_io_is_started_and_none_when_idle() {
         let mut kit = Kit::formed(6, 2);
-        let idle = kit.json("compute-1", "status --json");
-        assert_eq!(idle["activity"]["num_ops"], 0.0);
-        assert_eq!(idle["activity"]["sum_bytes_read"], 0.0);
+        let guid = kit.guid.clone();
+        kit.world.faults().run_workload(&guid, true).unwrap();
+        let not_started = kit.json("compute-1", "status --json");
+        assert_eq!(not_started["activity"]["num_ops"], 0.0);
+        assert_eq!(not_started["activity"]["sum_bytes_read"], 0.0);
         let mut kit = Kit::running(6, 2);
+        let idle = kit.json("compute-1", "status --json");
+        assert_eq!(idle["activity"]["num_ops"], 0.0, "no workload, no IO");
+        let guid = kit.guid.clone();
+        kit.world.faults().run_workload(&guid, true).unwrap();
         let s = kit.json("compute-1", "status --json");
         let a = &s["activity"];
         let value = |key: &str| a[key].as_f64().unwrap();

@@ -60,6 +60,12 @@ pub struct Cluster {
     pub config: ClusterConfig,
     /// Alerts raised by tests on top of those derived from failures.
     pub injected_alerts: Vec<String>,
+    /// A workload runs against the cluster (set by tests, see [`Faults::run_workload`]):
+    /// `weka status` then shows IO. Nothing mounts a simulated cluster otherwise, so an idle
+    /// cluster reports no IO and its figures stay the same from one reading to the next.
+    ///
+    /// [`Faults::run_workload`]: crate::faults::Faults::run_workload
+    pub workload: bool,
     pub license_mode: String,
     pub(crate) next_host: u32,
     pub(crate) next_disk: u32,
@@ -87,6 +93,7 @@ impl Cluster {
             telemetry: Telemetry::default(),
             config: ClusterConfig::default(),
             injected_alerts: Vec::new(),
+            workload: false,
             license_mode: "Unlicensed".to_string(),
             next_host: 0,
             next_disk: 0,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 use super::critical_path::CriticalPath;
-use super::recreate::Recreation;
+use super::recreate::{Quantiles, Recreation};
 use super::requests::{RequestStats, Row};
 
 /// Targets the figures are held to.
@@ -54,6 +54,8 @@ pub struct Report {
     /// How RSS was measured.
     pub rss_source: &'static str,
     pub recreation: Recreation,
+    /// The flags given to the operator after `--` (none: its defaults, upstream's).
+    pub operator_args: Vec<String>,
     pub operator_log: String,
 }
 
@@ -143,6 +145,19 @@ impl Report {
             "< 1 s".into(),
             rec.p99.map(|p| p < RECREATE_P99 && rec.recreated == rec.sampled),
         );
+        let p99 = |q: &Quantiles| q.p99.map(secs).unwrap_or_else(|| "n/a".into());
+        row("  the old pod terminating, p99", p99(&rec.terminating), String::new(), None);
+        row("  the operator: pod gone → new pod, p99", p99(&rec.operator), String::new(), None);
+        if let Some(sleep) = &rec.debug_sleep_seconds {
+            let _ = writeln!(
+                t,
+                "\nrecreation: the pods' WEKA runtime sleeps {sleep} s when it terminates \
+                 (WEKA_OPERATOR_DEBUG_SLEEP: the operator's --debug-sleep, upstream's default 3)"
+            );
+        }
+        if !self.operator_args.is_empty() {
+            let _ = writeln!(t, "operator flags: {}", self.operator_args.join(" "));
+        }
         let _ = writeln!(t, "\ncritical path: {} (largest cluster)", self.critical_path.describe());
         let _ = writeln!(t, "RSS: {}", self.rss_source);
         let b = &self.bring_up_requests;

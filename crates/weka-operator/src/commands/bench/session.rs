@@ -166,6 +166,7 @@ pub async fn bench(args: &BenchArgs) -> Result<Report, BenchError> {
         operator_peak_rss_bytes: rss,
         rss_source: "VmHWM of the operator's own process (`weka-operator run`, a child of bench)",
         recreation,
+        operator_args: args.operator_args.clone(),
         operator_log: run_dir.operator_log.display().to_string(),
     })
 }

@@ -24,7 +24,6 @@ mod weka_stats;
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::ObjectRef;
@@ -37,7 +36,7 @@ pub use steps::observe::PODS_SCHEDULED;
 use crate::config::Config;
 use crate::controllers::container::ContainerObject;
 use crate::engine::{SystemClock, run_flow};
-use crate::runtime::{Context, Reconciler, Reflectors};
+use crate::runtime::{CachedPod, Context, Reconciler, Reflectors};
 use shared::Shared;
 use state::ClusterState;
 
@@ -94,7 +93,7 @@ impl Reconciler<WekaCluster> for WekaClusterController {
     ) -> Result<Action, ClusterError> {
         // Decisions (containers to create, ports taken) must not be taken on empty caches.
         if !ctx.reflectors.get::<ContainerObject>().synced()
-            || !ctx.reflectors.get::<Pod>().synced()
+            || !ctx.reflectors.get::<CachedPod>().synced()
         {
             return Ok(Action::requeue(Duration::from_millis(500)));
         }
@@ -118,14 +117,14 @@ impl Reconciler<WekaCluster> for WekaClusterController {
         reflectors: &Reflectors,
     ) -> Controller<WekaCluster> {
         let containers = reflectors.get::<ContainerObject>();
-        let pods = reflectors.get::<Pod>();
+        let pods = reflectors.get::<CachedPod>();
         let clusters = reflectors.get::<WekaCluster>().store();
         controller
             .watches_shared_stream(
                 containers.subscribe(NAME),
                 move |container: Arc<ContainerObject>| owning_cluster(&container, &clusters),
             )
-            .watches_shared_stream(pods.subscribe(NAME), |pod: Arc<Pod>| cluster_of_pod(&pod))
+            .watches_shared_stream(pods.subscribe(NAME), |pod: Arc<CachedPod>| cluster_of_pod(&pod))
     }
 }
 
@@ -145,7 +144,7 @@ fn owning_cluster(
 
 /// The WekaCluster of a WEKA pod (its `weka.io/cluster-name` label, set on every container
 /// of a cluster and copied to its pod).
-fn cluster_of_pod(pod: &Pod) -> Option<ObjectRef<WekaCluster>> {
+fn cluster_of_pod(pod: &CachedPod) -> Option<ObjectRef<WekaCluster>> {
     let labels = pod.labels();
     labels.get(labels::CLUSTER_ID)?;
     let name = labels.get(labels::CLUSTER_NAME)?;

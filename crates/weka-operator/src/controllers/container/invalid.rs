@@ -36,10 +36,9 @@ pub async fn report(
 
     let generation = object.metadata.generation;
     let mut list: Vec<Condition> = object
-        .status
-        .as_ref()
-        .and_then(|s| s.get("conditions"))
-        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .status_value()
+        .and_then(|mut s| s.get_mut("conditions").map(serde_json::Value::take))
+        .and_then(|c| serde_json::from_value(c).ok())
         .unwrap_or_default();
     let mut changed = false;
     for (type_, status) in [(condition, Status::True), (cond::READY, Status::False)] {

@@ -25,7 +25,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 use kube::ResourceExt;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::reflector::{ObjectRef, Store};
@@ -35,7 +35,7 @@ pub use shared::Timing;
 
 use crate::config::Config;
 use crate::engine::{SystemClock, run_flow};
-use crate::runtime::{Context, Reconciler, Reflectors};
+use crate::runtime::{CachedPod, Context, Reconciler, Reflectors};
 use shared::Shared;
 use state::ContainerState;
 
@@ -91,7 +91,7 @@ impl Reconciler<ContainerObject> for WekaContainerController {
         ctx: Arc<Context>,
     ) -> Result<Action, ContainerError> {
         // Decisions (a pod to create, a node that is gone) must not be taken on empty caches.
-        if !ctx.reflectors.get::<Pod>().synced() || !ctx.reflectors.get::<Node>().synced() {
+        if !ctx.reflectors.get::<CachedPod>().synced() || !ctx.reflectors.get::<Node>().synced() {
             return Ok(Action::requeue(Duration::from_secs(1)));
         }
         let container = match object.decode() {
@@ -122,7 +122,7 @@ impl Reconciler<ContainerObject> for WekaContainerController {
         controller: Controller<ContainerObject>,
         reflectors: &Reflectors,
     ) -> Controller<ContainerObject> {
-        let pods = reflectors.get::<Pod>();
+        let pods = reflectors.get::<CachedPod>();
         let nodes = reflectors.get::<Node>();
         let containers = reflectors.get::<ContainerObject>().store();
         let node_store = nodes.store();

@@ -20,7 +20,7 @@ use weka_api::{WekaClient, WekaCluster, WekaContainer, WekaContainerSpec};
 use super::merge_patch;
 use super::shared::Shared;
 use crate::engine::{FlowState, StepError};
-use crate::runtime::Context;
+use crate::runtime::{CachedPod, Context};
 use crate::weka::{ExecTarget, WekaCli};
 
 /// The working state of one reconcile.
@@ -225,10 +225,19 @@ impl ContainerState {
 
     // --- caches --------------------------------------------------------------------------
 
-    /// The pod of the same name from the shared cache.
+    /// The pod of the same name from the shared cache (which keeps pods compact: decoded
+    /// here). A pod that does not decode (it cannot: the cache encoded it) counts as not
+    /// cached: creating it then finds it exists and reads it from the API.
     pub fn cached_pod(&self) -> Option<Arc<Pod>> {
-        let store = self.ctx.reflectors.get::<Pod>().store();
-        store.get(&ObjectRef::new(self.name()).within(self.namespace()))
+        let store = self.ctx.reflectors.get::<CachedPod>().store();
+        let cached = store.get(&ObjectRef::new(self.name()).within(self.namespace()))?;
+        match cached.pod() {
+            Ok(pod) => Some(Arc::new(pod)),
+            Err(err) => {
+                tracing::error!(error = %err, "the cached pod does not decode");
+                None
+            }
+        }
     }
 
     /// A node from the shared cache.

@@ -4,7 +4,6 @@
 //! scheduler cannot place (condition `PodsScheduled` and a Warning event, so that a cluster
 //! waiting for nodes says why).
 
-use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::runtime::events::EventType;
 use weka_api::WekaContainer;
@@ -19,6 +18,7 @@ use crate::controllers::cluster::state::ClusterState;
 use crate::controllers::cluster::weka_stats::{self, counters_column};
 use crate::engine::StepFuture;
 use crate::pod::uses_drive_sharing;
+use crate::runtime::CachedPod;
 
 /// Condition type (ours): every pod of the cluster's containers is scheduled.
 pub const PODS_SCHEDULED: &str = "PodsScheduled";
@@ -28,7 +28,7 @@ pub const PODS_SCHEDULED: &str = "PodsScheduled";
 /// and in a Warning event; the condition turns True when they are placed.
 pub fn report_unschedulable_pods(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
-        let store = s.ctx.reflectors.get::<Pod>().store();
+        let store = s.ctx.reflectors.get::<CachedPod>().store();
         let (namespace, uid) = (s.namespace().to_string(), s.uid().to_string());
         let mut stuck: Vec<(String, String)> = store
             .state()
@@ -68,13 +68,12 @@ pub fn report_unschedulable_pods(s: &mut ClusterState) -> StepFuture<'_> {
 
 /// The scheduler's message when the pod is Pending, not bound to a node, with
 /// `PodScheduled=False/Unschedulable`.
-fn unschedulable(pod: &Pod) -> Option<String> {
-    let status = pod.status.as_ref()?;
-    let bound =
-        pod.spec.as_ref().and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
-    if bound || status.phase.as_deref() != Some("Pending") {
+fn unschedulable(pod: &CachedPod) -> Option<String> {
+    let bound = pod.node_name().is_some_and(|n| !n.is_empty());
+    if bound || pod.phase() != Some("Pending") {
         return None;
     }
+    let status = pod.status().ok()??;
     let condition = status.conditions.as_ref()?.iter().find(|c| c.type_ == "PodScheduled")?;
     (condition.status == "False" && condition.reason.as_deref() == Some("Unschedulable"))
         .then(|| condition.message.clone().unwrap_or_default())

@@ -1,6 +1,10 @@
 //! What WEKA says about the container, read inside its pod: the management IPs the runtime
 //! wrote, `weka local ps` (status and internal status), and the cluster identity once the
 //! container joined (`container-get-identity`).
+//!
+//! These are observations, read again on the next pass if they are lost: they go to the
+//! status with the pass's outcome (`outcome::conclude`), so a pass that reads several of them
+//! and then waits makes one status write, not one per step.
 
 use std::time::Duration;
 
@@ -46,7 +50,7 @@ pub fn reconcile_management_ips(s: &mut ContainerState) -> StepFuture<'_> {
         status.printer.get_or_insert_with(Default::default).management_ips =
             Some(printer_ips(&ips));
         status.management_ips = Some(ips);
-        s.persist_status().await
+        Ok(())
     })
 }
 
@@ -107,7 +111,7 @@ pub fn reconcile_weka_local_status(s: &mut ContainerState) -> StepFuture<'_> {
             s.set_status(&local.run_status);
         }
         s.status_mut().internal_status = Some(internal);
-        s.persist_status().await
+        Ok(())
     })
 }
 
@@ -133,6 +137,6 @@ pub fn reconcile_cluster_status(s: &mut ContainerState) -> StepFuture<'_> {
         let status = s.status_mut();
         status.container_id = Some(identity.container_id as isize);
         status.cluster_id = Some(identity.cluster_guid);
-        s.persist_status().await
+        Ok(())
     })
 }

@@ -223,19 +223,12 @@ fn node_taken_by(s: &ContainerState, node: &str) -> Option<String> {
         .into_iter()
         .filter(|other| other.namespace().as_deref() == Some(s.namespace()))
         .filter(|other| other.uid().as_deref() != Some(s.uid()))
-        .filter(|other| {
-            other.status.as_ref().and_then(|st| st.get("nodeAffinity")).and_then(|v| v.as_str())
-                == Some(node)
-        })
+        .filter(|other| other.status_node_affinity() == Some(node))
         .find(|other| {
             if protocol_exclusive {
-                matches!(
-                    other.spec.get("mode").and_then(|m| m.as_str()),
-                    Some("client" | "s3" | "nfs")
-                )
+                matches!(other.mode(), Some("client" | "s3" | "nfs"))
             } else {
-                let same_mode =
-                    other.spec.get("mode").and_then(|m| m.as_str()) == Some(s.mode().as_str());
+                let same_mode = other.mode() == Some(s.mode().as_str());
                 same_mode && own_labels.iter().all(|(k, v)| other.labels().get(k) == Some(v))
             }
         })

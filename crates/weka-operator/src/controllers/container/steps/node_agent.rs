@@ -49,7 +49,7 @@ pub async fn agent_endpoint(s: &ContainerState, node: &str) -> Result<AgentEndpo
     let pods = match config.scope.namespace() {
         Some(watched) if watched != namespace => AgentPods::Api(&s.ctx.client),
         _ => {
-            store = s.ctx.reflectors.get::<k8s_openapi::api::core::v1::Pod>().store();
+            store = s.ctx.reflectors.get::<crate::runtime::CachedPod>().store();
             AgentPods::Cache(&store)
         }
     };

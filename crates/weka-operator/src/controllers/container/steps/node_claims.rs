@@ -6,8 +6,11 @@
 //! serialised in this process; the API server is the only arbiter.
 
 use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use kube::api::{ListParams, Patch, PatchParams};
-use kube::{Api, ResourceExt};
+use kube::core::Request;
+use kube::{Api, Resource, ResourceExt};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::json;
 use weka_api::WekaContainer;
 
@@ -63,7 +66,7 @@ pub async fn update_claims<T>(
             .map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
         // Listed after the node was read: a container whose claims are on that node version
         // existed before, so it is in this list and its claims are not taken for garbage.
-        let (containers, complete) = list_containers(s).await?;
+        let (containers, complete) = list_containers(s, node_name).await?;
         let annotations = node.annotations();
         let raw_claims = NodeClaims::decode(annotations)?;
         let drives = NodeDrives::from_annotations(annotations)?;
@@ -137,21 +140,132 @@ fn heal(
     healed
 }
 
-/// Every WekaContainer the operator watches, read from the API; `false` when some could not
-/// be decoded (their claims must then be left alone).
-async fn list_containers(s: &ContainerState) -> Result<(Vec<WekaContainer>, bool), StepError> {
-    let api: Api<ContainerObject> = match s.ctx.config.scope.namespace() {
-        Some(ns) => Api::namespaced(s.ctx.client.clone(), ns),
-        None => Api::all(s.ctx.client.clone()),
-    };
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| api_error("ContainersListFailed", "list the WekaContainers", e))?;
-    let total = list.items.len();
-    let decoded: Vec<WekaContainer> = list.items.iter().filter_map(|o| o.decode().ok()).collect();
+/// WekaContainers read per list request. A page is parsed one object at a time and only the
+/// containers that may be on the node are kept, so what a read holds at once is one page of
+/// text and the node's own containers, however many containers there are (every allocation
+/// reads them all, and the container controller runs several at a time).
+const LIST_PAGE: u32 = 200;
+/// A paged list whose continue token expired (HTTP 410) starts over, this many times.
+const LIST_RESTARTS: usize = 3;
+
+/// The WekaContainers on `node_name` (every one the operator watches, read from the API, one
+/// consistent snapshot in pages); `false` when one that may be on the node could not be
+/// decoded (the node's claims must then be left alone).
+async fn list_containers(
+    s: &ContainerState,
+    node_name: &str,
+) -> Result<(Vec<WekaContainer>, bool), StepError> {
+    let url = ContainerObject::url_path(&(), s.ctx.config.scope.namespace());
+    let failed = |e| api_error("ContainersListFailed", "list the WekaContainers", e);
+    let (mut kept, mut token, mut restarts) = (Vec::new(), None::<String>, 0);
+    loop {
+        let mut params = ListParams::default().limit(LIST_PAGE);
+        if let Some(token) = &token {
+            params = params.continue_token(token);
+        }
+        let request =
+            Request::new(&url).list(&params).map_err(|e| failed(kube::Error::BuildRequest(e)))?;
+        let text = match s.ctx.client.request_text(request).await {
+            Ok(text) => text,
+            Err(kube::Error::Api(status))
+                if status.code == 410 && token.is_some() && restarts < LIST_RESTARTS =>
+            {
+                (kept, token, restarts) = (Vec::new(), None, restarts + 1);
+                continue;
+            }
+            Err(err) => return Err(failed(err)),
+        };
+        token = PageSeed { node: node_name, kept: &mut kept }
+            .deserialize(&mut serde_json::Deserializer::from_str(&text))
+            .map_err(|e| failed(kube::Error::SerdeError(e)))?
+            .filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+    }
+    let total = kept.len();
+    let decoded: Vec<WekaContainer> = kept.iter().filter_map(|o| o.decode().ok()).collect();
     let complete = decoded.len() == total;
     Ok((decoded, complete))
+}
+
+/// A list response, read item by item: the containers that may be on `node` are pushed to
+/// `kept`, the others dropped at once; the result is the continue token.
+struct PageSeed<'a> {
+    node: &'a str,
+    kept: &'a mut Vec<ContainerObject>,
+}
+
+impl<'de> DeserializeSeed<'de> for PageSeed<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PageSeed<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a WekaContainerList")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut token = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "items" => map.next_value_seed(ItemsSeed { node: self.node, kept: self.kept })?,
+                "metadata" => token = map.next_value::<ListMeta>()?.continue_,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(token)
+    }
+}
+
+struct ItemsSeed<'a> {
+    node: &'a str,
+    kept: &'a mut Vec<ContainerObject>,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of WekaContainers")
+    }
+
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(object) = seq.next_element::<ContainerObject>()? {
+            if object.may_be_on(self.node) {
+                self.kept.push(object);
+            }
+        }
+        Ok(())
+    }
 }
 
 async fn write(nodes: &Api<Node>, node: &Node, claims: &NodeClaims) -> Result<(), kube::Error> {
@@ -162,4 +276,56 @@ async fn write(nodes: &Api<Node>, node: &Node, claims: &NodeClaims) -> Result<()
         }
     });
     nodes.patch(&node.name_any(), &PatchParams::default(), &Patch::Merge(&body)).await.map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn item(name: &str, node: serde_json::Value) -> serde_json::Value {
+        json!({
+            "metadata": {"name": name, "namespace": "ns",
+                "managedFields": [{"manager": "weka-operator", "operation": "Update"}]},
+            "spec": {"name": name, "mode": "drive", "image": "i", "numCores": 1},
+            "status": {"nodeAffinity": node},
+        })
+    }
+
+    fn read(page: serde_json::Value, node: &str) -> (Vec<String>, Option<String>) {
+        let mut kept = Vec::new();
+        let text = page.to_string();
+        let token = PageSeed { node, kept: &mut kept }
+            .deserialize(&mut serde_json::Deserializer::from_str(&text))
+            .expect("a list");
+        (kept.iter().map(ResourceExt::name_any).collect(), token)
+    }
+
+    #[test]
+    fn a_page_keeps_the_containers_of_the_node_and_its_continue_token() {
+        let page = json!({
+            "apiVersion": "weka.weka.io/v1alpha1",
+            "kind": "WekaContainerList",
+            "metadata": {"resourceVersion": "42", "continue": "next"},
+            "items": [
+                item("a", json!("n1")),
+                item("b", json!("n2")),
+                item("c", json!(null)),
+                item("d", json!(["not", "a", "node"])),
+                item("e", json!("n1")),
+            ],
+        });
+        let (kept, token) = read(page, "n1");
+        assert_eq!(kept, ["a", "d", "e"], "on the node, or only decoding can tell");
+        assert_eq!(token.as_deref(), Some("next"));
+    }
+
+    #[test]
+    fn the_last_page_has_no_token_and_items_may_come_first_or_be_null() {
+        let page = json!({"items": [item("a", json!("n1"))], "metadata": {"resourceVersion": "1"}});
+        assert_eq!(read(page, "n1"), (vec!["a".to_string()], None));
+        let empty = json!({"metadata": {}, "items": null});
+        assert_eq!(read(empty, "n1"), (Vec::new(), None));
+    }
 }

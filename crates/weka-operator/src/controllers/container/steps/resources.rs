@@ -5,7 +5,9 @@
 //! through the Node's resourceVersion, no lock in this process), then records them in
 //! `status.allocations`. A crash between the two writes is harmless: the allocator returns
 //! what the node's claims already hold for this container, so the next attempt records the
-//! same ports and drives.
+//! same ports and drives (and another container's allocation keeps the claims of a container
+//! that has recorded nothing yet). So `status.allocations` is written with the rest of the
+//! pass's status (its conditions, `resources.json` written), in one write.
 
 use std::time::Duration;
 
@@ -85,8 +87,8 @@ pub fn allocate_resources(s: &mut ContainerState) -> StepFuture<'_> {
         };
         let mut allocations = ContainerAllocations { failure_domain, ..Default::default() };
         allocation.apply_to(&mut allocations);
+        // Written with the pass's outcome (see the module documentation).
         s.status_mut().allocations = Some(allocations);
-        s.persist_status().await?;
         let message = allocated_message(s, &allocation, layout);
         tracing::info!(%message, "resources allocated");
         s.event(EventType::Normal, "ResourcesAllocated", &message).await;

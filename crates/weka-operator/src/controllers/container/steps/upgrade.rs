@@ -1,7 +1,6 @@
 //! Image upgrades of the pod: which image a new pod gets, when a running pod is replaced for
 //! a new image (through the termination protocol), and when the new image counts as applied.
 
-use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use weka_api::conditions::{Desired, Status};
 use weka_api::constants::conditions as cond;
@@ -14,6 +13,7 @@ use super::{pod_is_running, pod_is_terminating, weka_image_of};
 use crate::controllers::container::state::ContainerState;
 use crate::engine::{StepError, StepFuture};
 use crate::pod::{ModeTraits, has_frontend};
+use crate::runtime::CachedPod;
 
 /// Whether an upgrade of this frontend waits for its mounts to go: a frontend that ran an
 /// image, is not hot-upgradable, is in the cluster, and has no `skipActiveMountsCheck`.
@@ -74,16 +74,16 @@ pub fn upgrade_conditions_pass(s: &ContainerState) -> Result<(), String> {
         return Ok(());
     };
     let spec_image = &s.spec().image;
-    let pods = s.ctx.reflectors.get::<Pod>().store().state();
+    let pods = s.ctx.reflectors.get::<CachedPod>().store().state();
     for other in pods.iter().filter(|p| p.namespace().as_deref() == Some(s.namespace())) {
         let mode = other.labels().get(labels::MODE).map(String::as_str);
         let frontend = matches!(mode, Some("client" | "s3" | "nfs"));
-        let same_node =
-            other.spec.as_ref().and_then(|sp| sp.node_name.as_deref()) == Some(node.as_str());
+        let same_node = other.node_name() == Some(node.as_str());
         if !frontend || !same_node || other.name_any() == s.name() {
             continue;
         }
-        if let Some(image) = weka_image_of(other)
+        let other = other.pod().map_err(|e| format!("pod {}: {e}", other.name_any()))?;
+        if let Some(image) = weka_image_of(&other)
             && image != spec_image
         {
             return Err(format!("frontend pod {} on node {node} runs {image}", other.name_any()));
@@ -186,7 +186,9 @@ pub fn apply_current_image(s: &mut ContainerState) -> StepFuture<'_> {
             return Ok(());
         }
         tracing::info!(image = %spec_image, "the image is applied");
+        // Written with the pass's outcome (one status write per pass); read again from the
+        // pod if it is lost.
         s.status_mut().last_applied_image = Some(spec_image);
-        s.persist_status().await
+        Ok(())
     })
 }
