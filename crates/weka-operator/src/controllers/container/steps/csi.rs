@@ -127,8 +127,17 @@ pub fn is_accessible(
     written_age < max_age || confirmed_age.is_some_and(|age| age < STATS_MAX_AGE)
 }
 
-/// [`is_accessible`] for this reconcile's container.
+/// [`is_accessible`] for this reconcile's container. A container on its way out (deleted, or
+/// `spec.state` deleting/destroying) is never accessible: its node must not attract new
+/// workloads, and a pass of the Deleting flow that fails before `HandleDeletion` (say, on a
+/// stale copy of an object whose finalizer is already gone) must not leave labels behind
+/// that nothing would remove. Upstream keeps labelling until the finalizer step.
 fn accessible(s: &ContainerState) -> bool {
+    use weka_api::wekacontainer::ContainerState as State;
+    let leaving = matches!(s.spec().state, Some(State::Deleting | State::Destroying));
+    if leaving || s.is_marked_for_deletion() {
+        return false;
+    }
     let step = SET_STATUS_METRICS.name;
     let confirmed_age = s.shared.throttler.last_run(s.uid(), step).map(|at| at.elapsed());
     let require_running = s.ctx.config.csi.prevent_new_workload_on_client_container_not_running;
