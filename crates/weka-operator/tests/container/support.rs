@@ -386,12 +386,44 @@ impl Env {
                 let status = current
                     .and_then(|c| c.status)
                     .map(|s| serde_json::to_string_pretty(&s).unwrap());
+                let context = self.diagnostics().await;
                 panic!(
-                    "timed out after {TIMEOUT:?} waiting for {name}: {what}; last status: {status:?}"
+                    "timed out after {TIMEOUT:?} waiting for {name}: {what}; last status: {status:?}\n{context}"
                 );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// What a timed-out wait prints besides the object: the namespace's WekaContainers and
+    /// pods with their states, and the operator's last writes (flakes under load are
+    /// diagnosed from this alone).
+    pub async fn diagnostics(&self) -> String {
+        let mut lines = vec!["WekaContainers:".to_string()];
+        for c in
+            self.containers().list(&Default::default()).await.map(|l| l.items).unwrap_or_default()
+        {
+            let status = c.status.as_ref().map(|s| s.status.clone()).unwrap_or_default();
+            lines.push(format!("  {} ({}): {status}", c.name_any(), c.spec.mode));
+        }
+        lines.push("pods:".into());
+        for p in self.pods().list(&Default::default()).await.map(|l| l.items).unwrap_or_default() {
+            let phase = p.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
+            let deleting = p.metadata.deletion_timestamp.is_some();
+            lines.push(format!(
+                "  {}: {phase}{}",
+                p.name_any(),
+                if deleting { ", deleting" } else { "" }
+            ));
+        }
+        lines.push("the operator's last writes:".into());
+        let writes = self.operator_writes();
+        for r in &writes[writes.len().saturating_sub(15)..] {
+            let target = [Some(r.resource.as_str()), r.subresource.as_deref(), r.name.as_deref()];
+            let target: Vec<&str> = target.into_iter().flatten().collect();
+            lines.push(format!("  {} {} -> {}", r.verb, target.join("/"), r.code));
+        }
+        lines.join("\n")
     }
 
     /// Waits until condition `type_` of the container has `status` (and `reason`, if given).
@@ -422,8 +454,9 @@ impl Env {
                 let status = current
                     .and_then(|p| p.status)
                     .map(|s| serde_json::to_string_pretty(&s).unwrap());
+                let context = self.diagnostics().await;
                 panic!(
-                    "timed out after {TIMEOUT:?} waiting for pod {name}: {what}; last status: {status:?}"
+                    "timed out after {TIMEOUT:?} waiting for pod {name}: {what}; last status: {status:?}\n{context}"
                 );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
