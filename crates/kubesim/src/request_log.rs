@@ -17,6 +17,7 @@ pub struct RequestRecord {
     pub resource: String,
     pub subresource: Option<String>,
     pub namespace: Option<String>,
+    /// From the URL; for a create, the name the object was stored under.
     pub name: Option<String>,
     pub user_agent: Option<String>,
     pub field_manager: Option<String>,

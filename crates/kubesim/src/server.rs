@@ -192,12 +192,16 @@ async fn serve(
                 warnings: Vec::new(),
                 watch_faults,
                 record_delete: None,
+                created_name: None,
             };
             let response = handlers::handle(&mut ctx).await;
             if let Some(delete) = ctx.record_delete.take() {
                 record.grace_period_seconds = delete.grace_period_seconds;
                 record.propagation_policy = delete.propagation_policy;
                 record.dry_run |= delete.dry_run;
+            }
+            if record.name.is_none() {
+                record.name = ctx.created_name.take();
             }
             let response = response?;
             Ok(body::with_warnings(response, &ctx.warnings))

@@ -48,6 +48,9 @@ pub struct Ctx {
     pub watch_faults: Vec<FaultAction>,
     /// Delete options for the request log.
     pub record_delete: Option<DeleteRecord>,
+    /// The name a create stored the object under (the URL has none), for the request log, as
+    /// an audit log's `objectRef` carries it.
+    pub created_name: Option<String>,
 }
 
 impl Ctx {

@@ -168,6 +168,7 @@ pub fn create(ctx: &mut Ctx) -> Result<Response> {
     if !dry_run {
         hooks::after_write(&ctx.api, &ctx.resource, &stored, false);
     }
+    ctx.created_name = object::name(&stored).map(str::to_string);
     ctx.warnings.extend(admitted.warnings);
     Ok(ctx.respond(StatusCode::CREATED, &stored))
 }

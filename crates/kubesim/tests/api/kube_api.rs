@@ -182,6 +182,26 @@ async fn pods_are_deleted_gracefully_once_bound() {
 }
 
 #[tokio::test]
+async fn the_request_log_names_created_objects_including_generated_names() {
+    let sim = start().await;
+    let cms: Api<ConfigMap> = Api::default_namespaced(sim.client());
+    cms.create(&PostParams::default(), &configmap("named", &[])).await.unwrap();
+    let mut generated = configmap("", &[]);
+    generated.metadata.name = None;
+    generated.metadata.generate_name = Some("gen-".into());
+    let stored = cms.create(&PostParams::default(), &generated).await.unwrap();
+    let conflict = cms.create(&PostParams::default(), &configmap("named", &[])).await;
+    assert!(conflict.is_err());
+
+    let creates = sim.request_log().find(|r| r.verb == "create" && r.resource == "configmaps");
+    let names: Vec<(Option<&str>, u16)> =
+        creates.iter().map(|r| (r.name.as_deref(), r.code)).collect();
+    let generated_name = stored.metadata.name.as_deref();
+    assert!(generated_name.is_some_and(|n| n.starts_with("gen-")));
+    assert_eq!(names, vec![(Some("named"), 201), (generated_name, 201), (None, 409)]);
+}
+
+#[tokio::test]
 async fn binding_and_eviction() {
     let sim = start().await;
     let pods: Api<Pod> = Api::default_namespaced(sim.client());

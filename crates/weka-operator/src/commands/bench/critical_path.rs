@@ -3,14 +3,18 @@
 //! within a step every container proceeds at once (same latency each), so the longest path
 //! is one latency per step, summed:
 //!
-//! 1. containers start (the kubelet's start-up latency; pods are created and scheduled at
+//! 1. a discovery container starts on each node (no pod is built before its node's facts
+//!    are known);
+//! 2. a drivers loader starts on each node (WEKA's containers need the kernel drivers; the
+//!    image's feature flags are read meanwhile, in parallel);
+//! 3. containers start (the kubelet's start-up latency; pods are created and scheduled at
 //!    API speed);
-//! 2. `weka cluster create` forms the cluster from the first containers (up to 10 compute
+//! 4. `weka cluster create` forms the cluster from the first containers (up to 10 compute
 //!    and 10 drive): `cluster_form`;
-//! 3. only with more containers than that: the others join the formed cluster:
+//! 5. only with more containers than that: the others join the formed cluster:
 //!    `container_join`;
-//! 4. every drive container's drives are added and activate: `drive_activate`;
-//! 5. `cluster start-io`: `start_io`.
+//! 6. every drive container's drives are added and activate: `drive_activate`;
+//! 7. `cluster start-io`: `start_io`.
 //!
 //! Secrets, users, the default filesystem and the status writes take no simulated time.
 //! Several clusters come up side by side: the path is the largest cluster's.
@@ -39,12 +43,17 @@ pub struct CriticalPath {
 
 impl CriticalPath {
     pub fn of(plan: &Plan, profile: LatencyProfile) -> CriticalPath {
-        let start = Stage { name: "container start", duration: profile.container_start() };
+        let start = profile.container_start();
         let Some(shape) = plan.clusters.iter().max_by_key(|s| s.containers()) else {
             return CriticalPath::default();
         };
         let weka = profile.weka();
-        let mut stages = vec![start, Stage { name: "cluster form", duration: weka.cluster_form }];
+        let mut stages = vec![
+            Stage { name: "node discovery", duration: start },
+            Stage { name: "drivers load", duration: start },
+            Stage { name: "container start", duration: start },
+            Stage { name: "cluster form", duration: weka.cluster_form },
+        ];
         if joins_after_forming(shape) {
             stages.push(Stage { name: "container join", duration: weka.container_join });
         }
@@ -84,7 +93,7 @@ mod tests {
     #[test]
     fn a_small_cluster_forms_with_every_container_and_skips_the_join() {
         let path = CriticalPath::of(&shape(6, 6), LatencyProfile::Realistic);
-        assert_eq!(path.total(), Duration::from_secs(2 + 10 + 5 + 5));
+        assert_eq!(path.total(), Duration::from_secs(2 + 2 + 2 + 10 + 5 + 5));
         assert!(!path.describe().contains("join"));
     }
 
@@ -94,9 +103,17 @@ mod tests {
         let names: Vec<_> = path.stages.iter().map(|s| s.name).collect();
         assert_eq!(
             names,
-            ["container start", "cluster form", "container join", "drives activate", "start IO"]
+            [
+                "node discovery",
+                "drivers load",
+                "container start",
+                "cluster form",
+                "container join",
+                "drives activate",
+                "start IO"
+            ]
         );
-        assert_eq!(path.total(), Duration::from_secs(30));
+        assert_eq!(path.total(), Duration::from_secs(34));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! pod, one claim on its node (ports, drives), one status write once it runs, and for a
 //! drive container one more when its drives are added; per WekaCluster: its finalizer, its
 //! four login Secrets, the port allocation, and one status write per condition it shows at
-//! Ready. Events and `pods/exec` (WEKA CLI calls) are counted apart, not as writes.
+//! Ready; per node the clusters use, two one-off containers (discovery and drivers loader),
+//! each created, given a pod, its result written, the node annotated, and deleted. Events
+//! and `pods/exec` (WEKA CLI calls) are counted apart, not as writes.
 
 use std::collections::BTreeMap;
 
@@ -96,10 +98,16 @@ impl RequestStats {
 }
 
 /// The write budget of the module docs.
-pub fn minimum_writes(compute: usize, drive: usize, cluster_conditions: &[usize]) -> usize {
+pub fn minimum_writes(
+    compute: usize,
+    drive: usize,
+    cluster_conditions: &[usize],
+    nodes_used: usize,
+) -> usize {
     let per_container = 5;
+    let per_node = 2 * 5;
     let clusters: usize = cluster_conditions.iter().map(|conditions| 1 + 4 + 1 + conditions).sum();
-    (compute + drive) * per_container + drive + clusters
+    (compute + drive) * per_container + drive + clusters + nodes_used * per_node
 }
 
 #[cfg(test)]
@@ -150,7 +158,8 @@ mod tests {
 
     #[test]
     fn the_write_budget_counts_containers_drives_and_cluster_conditions() {
-        assert_eq!(minimum_writes(6, 6, &[20]), 12 * 5 + 6 + 26);
-        assert_eq!(minimum_writes(10, 0, &[]), 50);
+        assert_eq!(minimum_writes(6, 6, &[20], 0), 12 * 5 + 6 + 26);
+        assert_eq!(minimum_writes(10, 0, &[], 0), 50);
+        assert_eq!(minimum_writes(6, 6, &[20], 6), 12 * 5 + 6 + 26 + 6 * 10);
     }
 }

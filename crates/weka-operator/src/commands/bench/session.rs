@@ -122,7 +122,8 @@ pub async fn bench(args: &BenchArgs) -> Result<Report, BenchError> {
     let bring_up = RequestStats::of(&log.entries(), plan.containers());
     let conditions: Vec<usize> = snapshot.clusters.iter().map(|c| c.conditions.len()).collect();
     let (compute, drive) = plan.roles();
-    let minimum = requests::minimum_writes(compute, drive, &conditions);
+    let nodes_used = nodes_with_pods(&env.client).await?;
+    let minimum = requests::minimum_writes(compute, drive, &conditions, nodes_used);
 
     log.clear();
     say(&format!("steady state: counting the operator's writes for {:.0?}", args.steady_state));
@@ -178,4 +179,17 @@ async fn apply_all(env: &Environment, manifests: &[Manifest]) -> Result<(), Simu
         .try_collect::<Vec<_>>()
         .await
         .map(drop)
+}
+
+/// The nodes the benchmark's pods run on.
+async fn nodes_with_pods(client: &kube::Client) -> Result<usize, SimulateError> {
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), plan::NAMESPACE);
+    let list = pods
+        .list(&Default::default())
+        .await
+        .map_err(|source| SimulateError::Api { what: "list the benchmark's pods", source })?;
+    let nodes: std::collections::BTreeSet<String> =
+        list.items.into_iter().filter_map(|p| p.spec?.node_name).collect();
+    Ok(nodes.len())
 }

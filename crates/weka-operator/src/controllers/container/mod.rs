@@ -9,9 +9,11 @@
 //! Spec: `wekacontainer-flows.md` (flows, pod ensure and termination, status values, events).
 
 mod flows;
+mod helper_waiters;
 mod invalid;
 mod merge_patch;
 mod node_info;
+mod node_triggers;
 mod object;
 mod outcome;
 mod readiness;
@@ -20,15 +22,13 @@ mod shared;
 mod state;
 mod steps;
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Node;
 use kube::ResourceExt;
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::reflector::ObjectRef;
 
 pub use object::ContainerObject;
 pub use shared::Timing;
@@ -36,6 +36,7 @@ pub use shared::Timing;
 use crate::config::Config;
 use crate::engine::{SystemClock, run_flow};
 use crate::runtime::{CachedPod, Context, Reconciler, Reflectors};
+use node_triggers::NodeTriggers;
 use shared::Shared;
 use state::ContainerState;
 
@@ -98,6 +99,9 @@ impl Reconciler<ContainerObject> for WekaContainerController {
             Ok(container) => container,
             Err(err) => return Ok(invalid::report(&object, &err, &ctx, &self.shared).await),
         };
+        if container.status.as_ref().is_some_and(|st| st.result.is_some()) {
+            self.shared.helper_waiters.helper_done(&ObjectRef::from_obj(object.as_ref()));
+        }
         let flow = flows::select(container.spec.state);
         let mut state = ContainerState::new(ctx, self.shared.clone(), container);
         tracing::debug!(flow = flow.name, "reconciling");
@@ -124,55 +128,13 @@ impl Reconciler<ContainerObject> for WekaContainerController {
     ) -> Controller<ContainerObject> {
         let pods = reflectors.get::<CachedPod>();
         let nodes = reflectors.get::<Node>();
-        let containers = reflectors.get::<ContainerObject>().store();
-        let node_store = nodes.store();
-        let seen = Arc::new(Mutex::new(HashMap::new()));
-        controller.owns_shared_stream(pods.subscribe(NAME)).watches_shared_stream(
-            nodes.subscribe(NAME),
-            move |node: Arc<Node>| {
-                containers_on_changed_node(&node, &node_store, &containers, &seen)
-            },
-        )
+        let triggers =
+            NodeTriggers::new(nodes.store(), reflectors.get::<ContainerObject>().store());
+        controller
+            .owns_shared_stream(pods.subscribe(NAME))
+            .reconcile_on(self.shared.helper_waiters.triggers())
+            .watches_shared_stream(nodes.subscribe(NAME), move |node: Arc<Node>| {
+                triggers.containers_to_wake(&node)
+            })
     }
-}
-
-/// The containers bound to `node`, when what the flows read about it changed (readiness,
-/// cordon, taints, labels, discovery annotation, existence); heartbeats alone trigger nothing.
-fn containers_on_changed_node(
-    node: &Node,
-    nodes: &Store<Node>,
-    containers: &Store<ContainerObject>,
-    seen: &Mutex<HashMap<String, u64>>,
-) -> Vec<ObjectRef<ContainerObject>> {
-    let name = node.name_any();
-    let exists = nodes.get(&ObjectRef::new(&name)).is_some();
-    let fingerprint = node_fingerprint(node, exists);
-    {
-        let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.get(&name) == Some(&fingerprint) {
-            return Vec::new();
-        }
-        match exists {
-            true => seen.insert(name.clone(), fingerprint),
-            false => seen.remove(&name),
-        };
-    }
-    containers
-        .state()
-        .iter()
-        .filter(|c| c.node_affinity() == Some(name.as_str()))
-        .map(|c| ObjectRef::from_obj(c.as_ref()))
-        .collect()
-}
-
-fn node_fingerprint(node: &Node, exists: bool) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    exists.hash(&mut hasher);
-    state::node_is_ready(node).hash(&mut hasher);
-    let spec = node.spec.clone().unwrap_or_default();
-    spec.unschedulable.hash(&mut hasher);
-    serde_json::to_string(&spec.taints).unwrap_or_default().hash(&mut hasher);
-    node.metadata.labels.hash(&mut hasher);
-    node.annotations().get(weka_api::constants::annotations::DISCOVERY_JSON).hash(&mut hasher);
-    hasher.finish()
 }

@@ -1,9 +1,8 @@
 //! What the pod builder needs to know about a node ([`NodeInfo`]), from the node's discovery
-//! annotation (`weka.io/discovery.json`, written by the discovery one-off).
-//!
-//! TODO(follow-up, one-off operations): upstream runs the discover-node operation when the
-//! annotation is missing and waits for it. Until that lands, a node without the annotation is
-//! taken as a standard Linux node without hyper-threading, with the boot ID Kubernetes reports.
+//! annotation (`weka.io/discovery.json`, written by the discovery one-off). No pod is created
+//! before the record is current (`steps/node_discovery`); checks that run earlier (spec
+//! validation) take a node without one as a standard Linux node without hyper-threading,
+//! with the boot ID Kubernetes reports.
 
 use k8s_openapi::api::core::v1::Node;
 use serde::Deserialize;
@@ -11,9 +10,14 @@ use weka_api::constants::annotations::DISCOVERY_JSON;
 
 use crate::pod::{CloudProvider, NodeInfo, NodeOs};
 
+/// The discovery record's schema version (upstream `DiscoveryTargetSchema`): an older record
+/// lacks facts the pod builder reads, and is discovered again.
+pub const DISCOVERY_SCHEMA: i64 = 3;
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Discovery {
+    schema: i64,
     is_ht: bool,
     os: String,
     boot_id: String,
@@ -21,24 +25,32 @@ struct Discovery {
     provider: String,
 }
 
+fn live_boot_id(node: &Node) -> String {
+    node.status
+        .as_ref()
+        .and_then(|s| s.node_info.as_ref())
+        .map(|i| i.boot_id.clone())
+        .unwrap_or_default()
+}
+
+fn discovery(node: &Node) -> Option<Discovery> {
+    let text = node.metadata.annotations.as_ref()?.get(DISCOVERY_JSON)?;
+    serde_json::from_str::<Discovery>(text).ok()
+}
+
+/// Upstream's test for skipping discovery: the node's record parses, has the current schema,
+/// and was written on the node's current boot.
+pub fn discovery_is_current(node: &Node) -> bool {
+    discovery(node).is_some_and(|d| d.schema >= DISCOVERY_SCHEMA && d.boot_id == live_boot_id(node))
+}
+
 /// The node's info: discovery's if the node carries it, else defaults with the node's boot ID.
 pub fn node_info(node: Option<&Node>) -> NodeInfo {
     let Some(node) = node else {
         return NodeInfo::default();
     };
-    let live_boot_id = node
-        .status
-        .as_ref()
-        .and_then(|s| s.node_info.as_ref())
-        .map(|i| i.boot_id.clone())
-        .unwrap_or_default();
-    let discovery = node
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(DISCOVERY_JSON))
-        .and_then(|text| serde_json::from_str::<Discovery>(text).ok());
-    let Some(d) = discovery else {
+    let live_boot_id = live_boot_id(node);
+    let Some(d) = discovery(node) else {
         return NodeInfo { boot_id: live_boot_id, ..NodeInfo::default() };
     };
     NodeInfo {
@@ -93,5 +105,17 @@ mod tests {
         assert!(info.is_ht);
         assert_eq!(info.boot_id, "b1");
         assert_eq!(info.provider, CloudProvider::Aws);
+    }
+
+    #[test]
+    fn a_record_is_current_only_with_the_schema_and_the_live_boot() {
+        let record = |schema: i64, boot: &str| {
+            node(Some(&format!(r#"{{"schema": {schema}, "boot_id": "{boot}", "os": "ubuntu"}}"#)))
+        };
+        assert!(discovery_is_current(&record(DISCOVERY_SCHEMA, "live")));
+        assert!(!discovery_is_current(&record(DISCOVERY_SCHEMA, "before-reboot")));
+        assert!(!discovery_is_current(&record(DISCOVERY_SCHEMA - 1, "live")));
+        assert!(!discovery_is_current(&node(Some("not json"))));
+        assert!(!discovery_is_current(&node(None)));
     }
 }

@@ -15,6 +15,7 @@ use crate::pod::PodSettings;
 use crate::runtime::Context;
 use crate::weka::{KubePodExec, PodExec};
 
+use super::helper_waiters::HelperWaiters;
 use super::settings::pod_settings;
 
 /// Timing of the controller's requeues.
@@ -51,6 +52,9 @@ pub struct Shared {
     event_times: Mutex<HashMap<(String, String), Instant>>,
     failures: Mutex<HashMap<String, u32>>,
     node_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    discoveries_started: Mutex<HashMap<String, Instant>>,
+    /// Containers waiting on a helper's result, woken when it has one.
+    pub helper_waiters: HelperWaiters,
     recorder: OnceLock<Recorder>,
     exec: OnceLock<Arc<dyn PodExec>>,
     settings: OnceLock<PodSettings>,
@@ -65,6 +69,8 @@ impl Shared {
             event_times: Mutex::default(),
             failures: Mutex::default(),
             node_locks: Mutex::default(),
+            discoveries_started: Mutex::default(),
+            helper_waiters: HelperWaiters::default(),
             recorder: OnceLock::new(),
             exec: OnceLock::new(),
             settings: OnceLock::new(),
@@ -148,6 +154,22 @@ impl Shared {
         self.throttler.forget(key);
         lock(&self.failures).remove(key);
         lock(&self.event_times).retain(|(k, _), _| k != key);
+    }
+
+    /// Whether this reconcile should start the discovery `key` (a node on one boot): not when
+    /// another did in the last `window` (its container may not be in the cache yet, and every
+    /// container waiting on the node would otherwise try to create one). A hint against
+    /// duplicate requests only: after a restart the API says what exists (a second create
+    /// is a 409).
+    pub fn start_discovery(&self, key: &str, window: Duration) -> bool {
+        let mut started = lock(&self.discoveries_started);
+        let now = Instant::now();
+        started.retain(|_, at| now.duration_since(*at) < window);
+        if started.contains_key(key) {
+            return false;
+        }
+        started.insert(key.to_string(), now);
+        true
     }
 
     /// The in-process lock serialising node-affinity decisions of one node and mode.

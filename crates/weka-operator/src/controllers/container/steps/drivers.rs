@@ -221,6 +221,7 @@ pub async fn load_drivers(
         loader = helpers::get(s, &namespace, &name).await?;
     }
     let Some(result) = loader.as_ref().and_then(helpers::result).map(str::to_string) else {
+        helpers::wake_when_done(s, &namespace, &name);
         return Err(StepError::poll(
             "WaitForDrivers",
             format!(

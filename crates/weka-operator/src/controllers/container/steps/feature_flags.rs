@@ -171,6 +171,7 @@ async fn from_adhoc_container(s: &ContainerState, image: &str) -> Result<Feature
 }
 
 fn pending(s: &ContainerState, name: &str, what: &str) -> StepError {
+    helpers::wake_when_done(s, &helpers::operator_namespace(s), name);
     StepError::poll(
         "FeatureFlagsPending",
         format!("waiting for the image's feature flags from ad-hoc container {name} ({what})"),

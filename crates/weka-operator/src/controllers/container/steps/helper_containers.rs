@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use kube::api::{DeleteParams, PostParams};
+use kube::runtime::reflector::ObjectRef;
 use kube::{Api, ResourceExt};
 use weka_api::WekaContainer;
 
@@ -78,6 +79,14 @@ pub async fn delete(s: &ContainerState, namespace: &str, name: &str) -> Result<(
 /// The helper's result (`status.result`), once it has one.
 pub fn result(helper: &WekaContainer) -> Option<&str> {
     helper.status.as_ref()?.result.as_deref().filter(|r| !r.trim().is_empty())
+}
+
+/// Registers the container for a reconcile as soon as the helper has its result (the
+/// waiting step still polls, see `helper_waiters`).
+pub fn wake_when_done(s: &ContainerState, namespace: &str, name: &str) {
+    let helper = ObjectRef::new(name).within(namespace);
+    let waiter = ObjectRef::new(s.name()).within(s.namespace());
+    s.shared.helper_waiters.wait_for(helper, waiter);
 }
 
 /// How long to wait before looking at a helper's result again: `upstream`, or sooner when

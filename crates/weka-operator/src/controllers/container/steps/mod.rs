@@ -27,6 +27,7 @@ pub mod migrations;
 pub mod nics;
 pub mod node_agent;
 pub mod node_claims;
+pub mod node_discovery;
 pub mod oneoff;
 pub mod persistent_dir;
 pub mod protocols;

@@ -32,13 +32,12 @@ use super::drivers::boot_id;
 use super::drivers_dist::upload_built_drivers;
 use super::feature_flags::FEATURE_FLAGS_UPDATE;
 use super::termination::delete_pod;
+use crate::controllers::container::node_info::DISCOVERY_SCHEMA;
 use crate::controllers::container::state::{ContainerState, api_error, now};
 use crate::engine::{FlowState, StepError, StepFuture};
 use crate::pod::ModeTraits;
 use crate::weka::WekaError;
 
-/// The discovery annotation's schema version (upstream `DiscoveryTargetSchema`).
-const DISCOVERY_SCHEMA: i64 = 3;
 /// A one-off whose results are not written yet is asked again after this long (its pod's
 /// readiness changes when they are, which also triggers a reconcile).
 const RESULTS_RECHECK: Duration = Duration::from_secs(5);

@@ -12,9 +12,10 @@ use kube::{Resource, ResourceExt};
 use serde_json::json;
 use weka_api::conditions::{Desired, Status};
 use weka_api::constants::conditions as cond;
-use weka_api::wekacontainer::WekaContainerStatus;
+use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 
 use super::joining::refreshed_join_ips;
+use super::node_discovery;
 use super::termination::delete_pod;
 use super::upgrade::chosen_image;
 use super::{MINUTE, QUARTER_MINUTE, pod_is_running, pod_is_terminating};
@@ -156,18 +157,15 @@ pub fn ensure_pod(s: &mut ContainerState) -> StepFuture<'_> {
             s.warn("NodeNotFound", &message).await;
             return Err(StepError::wait("NodeNotFound", message));
         }
-        let node = match (&s.node, s.mode()) {
-            (_, weka_api::wekacontainer::ContainerMode::Discovery) => None,
-            (Some(node), _) => Some(node.clone()),
-            (None, _) => match pick_matching_node(s) {
-                Some(node) => Some(node),
-                None => {
-                    let message = "no node matches spec.nodeSelector".to_string();
-                    s.warn("NoMatchingNode", &message).await;
-                    return Err(StepError::poll("NoMatchingNode", message, MINUTE));
-                }
-            },
-        };
+        let node = build_node(s, None);
+        if node.is_none() && s.mode() != ContainerMode::Discovery {
+            let message = "no node matches spec.nodeSelector".to_string();
+            s.warn("NoMatchingNode", &message).await;
+            return Err(StepError::poll("NoMatchingNode", message, MINUTE));
+        }
+        if let Some(node) = &node {
+            node_discovery::ensure_node_discovered(s, node).await?;
+        }
         let image = chosen_image(s);
         let join_ips = refreshed_join_ips(s);
         if let Some(ips) = &join_ips {
@@ -197,9 +195,19 @@ pub fn ensure_pod(s: &mut ContainerState) -> StepFuture<'_> {
     })
 }
 
+/// The node whose facts a pod is built with: none for a discovery container (it finds
+/// them); else the node the pod runs on, the container's node, or, for a container not
+/// placed yet, the node `pickMatchingNode` stands in with.
+fn build_node(s: &ContainerState, pod: Option<&Pod>) -> Option<Arc<Node>> {
+    if s.mode() == ContainerMode::Discovery {
+        return None;
+    }
+    pod.and_then(|pod| node_of(s, pod)).or_else(|| s.node.clone()).or_else(|| pick_matching_node(s))
+}
+
 /// What the live pod needs, compared with the pod the builder wants now.
 fn drift(s: &ContainerState, pod: &Pod) -> Result<PodDrift, PodBuildError> {
-    let node = node_of(s, pod).or_else(|| s.node.clone());
+    let node = build_node(s, Some(pod));
     let desired = desired_pod(s, &chosen_image(s), node.as_deref(), None)?;
     Ok(crate::pod::compare(&desired, pod))
 }
@@ -252,6 +260,15 @@ async fn patch_pod(
 pub fn replace_pod_on_spec_change(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         let Some(pod) = s.pod.clone() else { return Ok(()) };
+        // A pod placed by the scheduler on a node not discovered yet was built with another
+        // node's facts: it is compared once its own node's are recorded (the discovery
+        // started here; the node watch brings the container back), not replaced on guesses.
+        if let Some(node) = build_node(s, Some(&pod))
+            && let Some(waiting) = node_discovery::discovery_pending(s, &node).await?
+        {
+            tracing::debug!(%waiting, "the pod's node facts are not known yet");
+            return Ok(());
+        }
         let reasons = match drift(s, &pod) {
             Ok(PodDrift::Replace { reasons }) => reasons,
             Ok(_) => {

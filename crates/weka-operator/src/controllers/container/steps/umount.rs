@@ -72,6 +72,7 @@ pub async fn umount_on_host(s: &ContainerState) -> Result<(), StepError> {
 }
 
 fn unmounting(s: &ContainerState, name: &str, node: &str) -> StepError {
+    helpers::wake_when_done(s, s.namespace(), name);
     StepError::poll(
         "UmountingOnHost",
         format!("waiting for {name} to umount the wekafs mounts of node {node}"),
