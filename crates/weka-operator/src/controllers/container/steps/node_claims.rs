@@ -1,7 +1,8 @@
 //! Claims on a node's ports and drives, written with the allocator's protocol
-//! (`crate::allocator`): read the Node and the WekaContainers fresh from the API, heal the
-//! claims, let the caller decide and record, then update the Node's claim annotations with a
-//! patch carrying the resourceVersion that was read. A 409 means another container (maybe
+//! (`crate::allocator`): read the Node fresh from the API and the WekaContainers from the
+//! cache (fresh from the API when the claims need healing), heal the claims, let the caller
+//! decide and record, then update the Node's claim annotations with a patch carrying the
+//! resourceVersion that was read. A 409 means another container (maybe
 //! of another operator) allocated meanwhile: read again and decide again. Nothing is
 //! serialised in this process; the API server is the only arbiter.
 
@@ -64,13 +65,25 @@ pub async fn update_claims<T>(
             .get(node_name)
             .await
             .map_err(|e| api_error("NodeReadFailed", "read the node", e))?;
-        // Listed after the node was read: a container whose claims are on that node version
-        // existed before, so it is in this list and its claims are not taken for garbage.
-        let (containers, complete) = list_containers(s, node_name).await?;
         let annotations = node.annotations();
         let raw_claims = NodeClaims::decode(annotations)?;
         let drives = NodeDrives::from_annotations(annotations)?;
-        let mut claims = heal(s, node_name, &raw_claims, &containers, complete, layout);
+        // The cache first: when it shows the claims whole and nothing stale, they are taken
+        // as they are, and decisions rest on them (every allocation is claimed on the node
+        // before any status records it, so a cache behind by a moment only hides statuses
+        // the claims already cover). Anything to heal is decided on a fresh list, read after
+        // the node: a container whose claims are on that node version existed before, so it
+        // is in the list and its claims are not taken for garbage.
+        let (cached, cached_complete) = cached_containers(s, node_name);
+        let (containers, mut claims) =
+            match heal(s, node_name, &raw_claims, &cached, cached_complete, layout) {
+                healed if healed == raw_claims && cached_complete => (cached, healed),
+                _ => {
+                    let (listed, complete) = list_containers(s, node_name).await?;
+                    let healed = heal(s, node_name, &raw_claims, &listed, complete, layout);
+                    (listed, healed)
+                }
+            };
         let view = NodeView {
             raw_claims: &raw_claims,
             snapshot: NodeSnapshot {
@@ -138,6 +151,16 @@ fn heal(
         }
     }
     healed
+}
+
+/// The WekaContainers of the shared cache that may be on `node_name`, decoded; `false` when
+/// one of them does not decode.
+fn cached_containers(s: &ContainerState, node_name: &str) -> (Vec<WekaContainer>, bool) {
+    let store = s.ctx.reflectors.get::<ContainerObject>().store();
+    let on_node: Vec<_> = store.state().into_iter().filter(|o| o.may_be_on(node_name)).collect();
+    let decoded: Vec<WekaContainer> = on_node.iter().filter_map(|o| o.decode().ok()).collect();
+    let complete = decoded.len() == on_node.len();
+    (decoded, complete)
 }
 
 /// WekaContainers read per list request. A page is parsed one object at a time and only the
