@@ -29,6 +29,9 @@ fn round_trip<T: DeserializeOwned + Serialize>(name: &str, doc: &Value) {
     let typed: T = parse::from_value(doc.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
     let back = serde_json::to_value(&typed).unwrap();
     assert_eq!(&back, doc, "{name}: JSON → typed → JSON changed the document");
+    // Text is read straight into the type (no Value): the same object.
+    let from_text: T = parse::from_json(&doc.to_string()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(serde_json::to_value(&from_text).unwrap(), back, "{name}: from text differs");
 }
 
 #[test]
