@@ -8,8 +8,10 @@
 //! pod waits for the record.
 //!
 //! The discovery container records the facts and deletes itself (`oneoff`), so the node's
-//! annotation changing is what ends the wait: the node watch wakes every container pinned to
-//! the node, and a slow poll covers containers placed by selector.
+//! annotation changing is what ends the wait: the node watch wakes the containers pinned to
+//! the node and, when a record turns current, those not placed yet (`node_triggers`); a slow
+//! poll covers the rest. A discovery container that never reports keeps its node's pods
+//! waiting, with the reason in their condition, as upstream.
 
 use std::time::Duration;
 
