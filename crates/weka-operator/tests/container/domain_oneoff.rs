@@ -98,17 +98,17 @@ async fn no_pod_is_built_before_its_node_is_discovered_and_a_reboot_discovers_it
     .await;
 
     // The node reboots (a new boot ID): the record is stale, and the next pod on the node
-    // waits for a new discovery.
+    // waits for a new discovery. (A drive container: a node holds one compute container.)
     let reboot = json!({"status": {"nodeInfo": {"bootID": "rebooted-boot-id"}}});
     env.nodes()
         .patch_status("node-1", &PatchParams::default(), &Patch::Merge(&reboot))
         .await
         .expect("boot ID changed");
-    env.create("compute-b", spec("compute", json!({"nodeAffinity": "node-1"}))).await;
-    env.wait_pod_running("compute-b").await;
+    env.create("drive-b", spec("drive", json!({"nodeAffinity": "node-1"}))).await;
+    env.wait_pod_running("drive-b").await;
     wait_discovered_on(&env, "rebooted-boot-id").await;
     let discovery = creations(&env, "wekacontainers", "weka-dsc-node-1");
-    let pods = creations(&env, "pods", "compute-b");
+    let pods = creations(&env, "pods", "drive-b");
     assert_eq!((discovery.len(), pods.len()), (2, 1), "{discovery:?} {pods:?}");
     assert!(discovery[1] < pods[0]);
     env.finish();

@@ -3,8 +3,9 @@
 //! Each reconcile decodes the object ([`object`]), picks the flow from `spec.state`
 //! ([`flows`]), runs its steps ([`steps`]) against a [`state::ContainerState`] built from the
 //! object and the shared caches, and turns the outcome into conditions, events and the next
-//! requeue ([`outcome`]). Triggers: the WekaContainer, its pod, and the node it is bound to
-//! (only when something the flows read about the node changed).
+//! requeue ([`outcome`]). Triggers: the WekaContainer, its pod, its node ([`node_triggers`]:
+//! only when something the flows read about the node changed), and a helper container it
+//! waits on getting its result ([`helper_waiters`]).
 //!
 //! Spec: `wekacontainer-flows.md` (flows, pod ensure and termination, status values, events).
 
