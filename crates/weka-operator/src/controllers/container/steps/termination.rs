@@ -102,6 +102,10 @@ pub async fn ensure_no_pod(s: &mut ContainerState, stop: Stop) -> Result<(), Ste
         s.pod = None;
         return Ok(());
     };
+    // What this pass has done so far (a run-once condition such as ContainerDeactivated is
+    // only in memory until the pass ends) is written before the pod goes: a restart between
+    // the two would otherwise find no pod and no record, and create a pod to deactivate again.
+    s.persist_status().await?;
     delete_pod(s, &pod).await?;
     let node = pod_node(s, &pod);
     let reachable = node.as_deref().is_some_and(|n| node_is_ready(n) && !is_cri_o(n));
