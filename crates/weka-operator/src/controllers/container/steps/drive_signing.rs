@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{Patch, PatchParams};
-use kube::{Api, Resource, ResourceExt};
+use kube::{Api, ResourceExt};
 use serde::Deserialize;
 use serde_json::json;
 use weka_api::constants::annotations::{BLOCKED_DRIVES, SIGN_DRIVES_HASH, WEKA_DRIVES};
-use weka_api::constants::{labels, resources};
+use weka_api::constants::resources;
 use weka_api::wekacontainer::ContainerMode;
 
 use super::helper_containers as helpers;
@@ -197,25 +197,17 @@ fn resign_spec(
     node: &str,
     serials: &[String],
 ) -> Result<weka_api::WekaContainer, StepError> {
-    let mut labels_map = s.container.metadata.labels.clone().unwrap_or_default();
-    labels_map.insert(labels::MODE.to_string(), ContainerMode::AdhocOp.as_str().to_string());
     let payload = json!({"nodeName": node, "deviceSerials": serials}).to_string();
-    let owner = s.container.controller_owner_ref(&());
-    helpers::from_json(json!({
-        "apiVersion": "weka.weka.io/v1alpha1",
-        "kind": "WekaContainer",
-        "metadata": {"name": name, "namespace": s.namespace(), "labels": labels_map, "ownerReferences": owner.into_iter().collect::<Vec<_>>()},
-        "spec": {
-            "name": "adhoc",
-            "mode": ContainerMode::AdhocOp.as_str(),
-            "image": image,
-            "imagePullSecret": s.spec().image_pull_secret,
-            "numCores": 1,
-            "nodeAffinity": node,
-            "hostPID": true,
-            "instructions": {"type": FORCE_RESIGN_DRIVES, "payload": payload},
-            "tolerations": s.spec().tolerations,
-            "serviceAccountName": s.spec().service_account_name,
-        },
-    }))
+    let body = json!({
+        "name": "adhoc",
+        "image": image,
+        "imagePullSecret": s.spec().image_pull_secret,
+        "numCores": 1,
+        "nodeAffinity": node,
+        "hostPID": true,
+        "instructions": {"type": FORCE_RESIGN_DRIVES, "payload": payload},
+        "tolerations": s.spec().tolerations,
+        "serviceAccountName": s.spec().service_account_name,
+    });
+    helpers::owned_helper(s, name, ContainerMode::AdhocOp, body)
 }

@@ -11,8 +11,11 @@ use std::time::Duration;
 
 use kube::api::{DeleteParams, PostParams};
 use kube::runtime::reflector::ObjectRef;
-use kube::{Api, ResourceExt};
+use kube::{Api, Resource, ResourceExt};
+use serde_json::json;
 use weka_api::WekaContainer;
+use weka_api::constants::labels;
+use weka_api::wekacontainer::ContainerMode;
 
 use crate::config::DEFAULT_OPERATOR_NAMESPACE;
 use crate::controllers::container::state::{ContainerState, api_error};
@@ -94,6 +97,32 @@ pub fn wake_when_done(s: &ContainerState, namespace: &str, name: &str) {
 /// status change to this container's reconcile).
 pub fn recheck(s: &ContainerState, upstream: Duration) -> Duration {
     upstream.min(s.shared.timing.not_ready_recheck)
+}
+
+/// A helper the container owns (it goes with the container), in the container's namespace,
+/// with the container's labels and the helper's mode label; `spec` is the helper's spec
+/// without its mode.
+pub fn owned_helper(
+    s: &ContainerState,
+    name: &str,
+    mode: ContainerMode,
+    mut spec: serde_json::Value,
+) -> Result<WekaContainer, StepError> {
+    let mut labels_map = s.container.metadata.labels.clone().unwrap_or_default();
+    labels_map.insert(labels::MODE.to_string(), mode.as_str().to_string());
+    let owner = s.container.controller_owner_ref(&());
+    spec["mode"] = json!(mode.as_str());
+    from_json(json!({
+        "apiVersion": "weka.weka.io/v1alpha1",
+        "kind": "WekaContainer",
+        "metadata": {
+            "name": name,
+            "namespace": s.namespace(),
+            "labels": labels_map,
+            "ownerReferences": owner.into_iter().collect::<Vec<_>>(),
+        },
+        "spec": spec,
+    }))
 }
 
 /// A WekaContainer from a JSON body (the typed spec has many optional fields; JSON keeps the

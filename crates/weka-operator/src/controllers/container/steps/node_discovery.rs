@@ -16,11 +16,10 @@
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Node;
+use kube::ResourceExt;
 use kube::runtime::reflector::ObjectRef;
-use kube::{Resource, ResourceExt};
 use serde_json::json;
 use weka_api::WekaContainer;
-use weka_api::constants::labels;
 use weka_api::wekacontainer::ContainerMode;
 
 use super::helper_containers as helpers;
@@ -106,28 +105,15 @@ fn discovery_container(
     name: &str,
 ) -> Result<WekaContainer, StepError> {
     let spec = s.spec();
-    let mut labels_map = s.container.metadata.labels.clone().unwrap_or_default();
-    labels_map.insert(labels::MODE.to_string(), ContainerMode::Discovery.as_str().to_string());
-    let owner = s.container.controller_owner_ref(&());
-    helpers::from_json(json!({
-        "apiVersion": "weka.weka.io/v1alpha1",
-        "kind": "WekaContainer",
-        "metadata": {
-            "name": name,
-            "namespace": s.namespace(),
-            "labels": labels_map,
-            "ownerReferences": owner.into_iter().collect::<Vec<_>>(),
-        },
-        "spec": {
-            "name": "discovery",
-            "mode": ContainerMode::Discovery.as_str(),
-            "image": spec.image,
-            "imagePullSecret": spec.image_pull_secret,
-            "numCores": 0,
-            "hugepages": 0,
-            "nodeAffinity": node,
-            "tolerations": spec.tolerations,
-            "serviceAccountName": spec.service_account_name,
-        },
-    }))
+    let body = json!({
+        "name": "discovery",
+        "image": spec.image,
+        "imagePullSecret": spec.image_pull_secret,
+        "numCores": 0,
+        "hugepages": 0,
+        "nodeAffinity": node,
+        "tolerations": spec.tolerations,
+        "serviceAccountName": spec.service_account_name,
+    });
+    helpers::owned_helper(s, name, ContainerMode::Discovery, body)
 }

@@ -9,11 +9,9 @@
 
 use std::time::Duration;
 
-use kube::Resource;
 use serde::Deserialize;
 use serde_json::json;
 use weka_api::WekaContainer;
-use weka_api::constants::labels;
 use weka_api::wekacontainer::ContainerMode;
 
 use super::helper_containers as helpers;
@@ -83,30 +81,17 @@ fn unmounting(s: &ContainerState, name: &str, node: &str) -> StepError {
 /// Upstream's umount container: owned by the client, tolerating every taint, in the host's
 /// PID namespace (it unmounts through `nsenter` into PID 1's mount namespace).
 fn umount_spec(s: &ContainerState, name: &str, node: &str) -> Result<WekaContainer, StepError> {
-    let mut labels_map = s.container.metadata.labels.clone().unwrap_or_default();
-    labels_map.insert(labels::MODE.to_string(), ContainerMode::AdhocOp.as_str().to_string());
-    let owner = s.container.controller_owner_ref(&());
-    helpers::from_json(json!({
-        "apiVersion": "weka.weka.io/v1alpha1",
-        "kind": "WekaContainer",
-        "metadata": {
-            "name": name,
-            "namespace": s.namespace(),
-            "labels": labels_map,
-            "ownerReferences": owner.into_iter().collect::<Vec<_>>(),
-        },
-        "spec": {
-            "name": "adhoc",
-            "mode": ContainerMode::AdhocOp.as_str(),
-            "image": s.spec().image,
-            "imagePullSecret": s.spec().image_pull_secret,
-            "numCores": 1,
-            "nodeAffinity": node,
-            "hostPID": true,
-            "instructions": {"type": UMOUNT, "payload": "{}"},
-            "tolerations": [{"operator": "Exists"}],
-        },
-    }))
+    let body = json!({
+        "name": "adhoc",
+        "image": s.spec().image,
+        "imagePullSecret": s.spec().image_pull_secret,
+        "numCores": 1,
+        "nodeAffinity": node,
+        "hostPID": true,
+        "instructions": {"type": UMOUNT, "payload": "{}"},
+        "tolerations": [{"operator": "Exists"}],
+    });
+    helpers::owned_helper(s, name, ContainerMode::AdhocOp, body)
 }
 
 #[cfg(test)]
