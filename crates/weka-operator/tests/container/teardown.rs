@@ -21,7 +21,12 @@ async fn deleting_a_joined_compute_deactivates_it_stops_the_pod_removes_it_and_r
  {
     let env = Env::started(2).await;
     env.joined_computes().await;
-    let a = env.get("compute-a").await.unwrap();
+    // The internal status follows the join on the next local-status read.
+    let a = env
+        .wait_container("compute-a", "internal status READY", |c| {
+            c.status.as_ref().and_then(|s| s.internal_status.as_deref()) == Some("READY")
+        })
+        .await;
     let id = a.status.as_ref().unwrap().container_id.expect("joined") as u32;
     let status = a.status.clone().unwrap();
     assert_eq!(status.status, "Running");
