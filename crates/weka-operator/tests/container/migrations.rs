@@ -32,13 +32,8 @@ async fn a_container_migrating_out_of_its_pvc_copies_its_data_first_and_runs_wit
     let created = env.create("compute-a", spec("compute", extra)).await;
     let uid = created.uid().unwrap();
 
-    // Known issue (stop 15 note): a later pass that starts from a stale cached copy can write
-    // the conditions array without this run-once condition, and the step does not run again
-    // once spec.pvc is gone; so the test waits on what the migration does, not on the record.
-    env.wait_container("compute-a", "spec.pvc dropped once the data moved", |c| {
-        c.spec.pvc.is_none()
-    })
-    .await;
+    let migrated = env.wait_condition("compute-a", cond::MIGRATED_OUT_FROM_PVC, "True", None).await;
+    assert!(migrated.spec.pvc.is_none(), "spec.pvc is dropped once the data moved");
     let pod = env.wait_pod_running("compute-a").await;
     let volumes = pod.spec.unwrap().volumes.unwrap_or_default();
     assert!(volumes.iter().all(|v| v.persistent_volume_claim.is_none()), "{volumes:?}");

@@ -21,6 +21,8 @@ mod readiness;
 mod settings;
 mod shared;
 mod state;
+#[cfg(test)]
+mod state_tests;
 mod steps;
 
 use std::sync::Arc;

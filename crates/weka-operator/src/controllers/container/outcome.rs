@@ -7,6 +7,10 @@
 //!   periodic refresh (sooner while not ready: WEKA's state is polled).
 //! - Failed: a Warning event (at most one per object and reason a minute), `Ready` False, and
 //!   the error goes to the error policy (exponential backoff).
+//! - A status write that loses to a newer version of the object (409: the pass ran on a stale
+//!   copy) is not a failure: the watch brings the new version, and a short requeue backs it.
+
+use std::time::Duration;
 
 use kube::runtime::controller::Action;
 use weka_api::conditions::{Desired, Status};
@@ -15,7 +19,7 @@ use weka_api::constants::conditions as cond;
 use super::ContainerError;
 use super::readiness;
 use super::state::{CONFLICT, ContainerState};
-use crate::engine::{FlowOutcome, FlowReport};
+use crate::engine::{FlowOutcome, FlowReport, StepError};
 
 pub async fn conclude(
     report: FlowReport,
@@ -32,7 +36,9 @@ pub async fn conclude(
             if wait.reason != CONFLICT {
                 set(s, cond::PROGRESSING, Status::True, wait.reason, &wait.message, generation);
                 set(s, cond::READY, Status::False, wait.reason, &wait.message, generation);
-                write(s).await?;
+                if write(s).await? == Written::Stale {
+                    return Ok(Action::requeue(STALE_RETRY));
+                }
             }
             s.shared.succeeded(s.uid());
             Ok(match (wait.recheck_after, s.needs_spec_change) {
@@ -61,7 +67,9 @@ pub async fn conclude(
                     timing.not_ready_recheck
                 }
             };
-            write(s).await?;
+            if write(s).await? == Written::Stale {
+                return Ok(Action::requeue(STALE_RETRY));
+            }
             s.shared.succeeded(s.uid());
             Ok(Action::requeue(next))
         }
@@ -88,6 +96,24 @@ fn set(
     s.set_condition_now(Desired::new(type_, status, reason, message).observed(generation));
 }
 
-async fn write(s: &mut ContainerState) -> Result<(), ContainerError> {
-    s.persist_status().await.map_err(|err| ContainerError::Status(err.to_string()))
+/// How soon a pass whose status write met a newer object runs again, if no watch event
+/// brings it sooner.
+const STALE_RETRY: Duration = Duration::from_millis(200);
+
+#[derive(Debug, PartialEq, Eq)]
+enum Written {
+    Stored,
+    /// The object changed since the pass read it; nothing was written.
+    Stale,
+}
+
+async fn write(s: &mut ContainerState) -> Result<Written, ContainerError> {
+    match s.persist_status().await {
+        Ok(()) => Ok(Written::Stored),
+        Err(StepError::Wait(wait)) if wait.reason == CONFLICT => {
+            tracing::debug!("the status write met a newer version of the object");
+            Ok(Written::Stale)
+        }
+        Err(err) => Err(ContainerError::Status(err.to_string())),
+    }
 }

@@ -162,8 +162,13 @@ impl ContainerState {
         let Some(patch) = merge_patch::diff(&self.status_baseline, &current) else {
             return Ok(());
         };
+        // Guarded by the resourceVersion: a pass that ran on a stale cached copy would
+        // otherwise replace the `conditions` list with its own, dropping conditions written
+        // meanwhile (run-once ones whose step never runs again stay lost). It gets 409 and
+        // the pass starts over on the fresh copy.
+        let rv = self.container.metadata.resource_version.clone();
         let api = self.api();
-        let body = json!({ "status": patch });
+        let body = json!({ "metadata": {"resourceVersion": rv}, "status": patch });
         match api.patch_status(self.name(), &PatchParams::default(), &Patch::Merge(&body)).await {
             Ok(written) => {
                 self.container.metadata.resource_version = written.metadata.resource_version;

@@ -1,0 +1,92 @@
+//! Status writes against kubesim: a pass that read an older copy of the object must not
+//! overwrite conditions another pass stored since.
+
+use std::sync::Arc;
+
+use kube::api::{Patch, PatchParams, PostParams};
+use kube::{Api, Client};
+use kubesim::{Kubesim, KubesimConfig};
+use serde_json::json;
+use weka_api::conditions::{self, Desired, Status};
+use weka_api::wekacontainer::WekaContainer;
+
+use super::shared::{Shared, Timing};
+use super::state::{CONFLICT, ContainerState};
+use crate::config::Config;
+use crate::engine::StepError;
+use crate::metrics::Metrics;
+use crate::runtime::Context;
+
+const NS: &str = "default";
+
+async fn stored_container(client: &Client) -> WekaContainer {
+    let container: WekaContainer = serde_json::from_value(json!({
+        "apiVersion": "weka.weka.io/v1alpha1",
+        "kind": "WekaContainer",
+        "metadata": {"name": "compute-a", "namespace": NS},
+        "spec": {"name": "compute-a", "mode": "compute", "image": "quay.io/weka.io/weka-in-container:4.4.1",
+                 "numCores": 1, "nodeSelector": {}},
+    }))
+    .expect("a container");
+    Api::namespaced(client.clone(), NS)
+        .create(&PostParams::default(), &container)
+        .await
+        .expect("created")
+}
+
+fn state_of(client: &Client, container: WekaContainer) -> ContainerState {
+    let config = Config::try_parse_from(["weka-operator"]).expect("default config");
+    let context =
+        Context::new(client.clone(), Arc::new(config), Arc::new(Metrics::new()), "test".into());
+    ContainerState::new(Arc::new(context), Arc::new(Shared::new(Timing::default())), container)
+}
+
+fn has_condition(container: &WekaContainer, type_: &str) -> bool {
+    let list = container.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or_default();
+    conditions::is_true(list, type_)
+}
+
+#[tokio::test]
+async fn a_status_write_from_a_stale_copy_is_refused_and_the_newer_conditions_stay() {
+    let sim =
+        Kubesim::start(KubesimConfig { nodes: 0, ..Default::default() }).await.expect("kubesim");
+    let client = sim.client();
+    crate::commands::simulate::prerequisites::install_crds(&client).await.expect("CRDs");
+    let api: Api<WekaContainer> = Api::namespaced(client.clone(), NS);
+    let stale = stored_container(&client).await;
+
+    // Another pass, on the current copy, stores a condition.
+    let mut current = state_of(&client, stale.clone());
+    current.set_condition_now(Desired::new("MigratedOutFromPVC", Status::True, "Done", ""));
+    current.persist_status().await.expect("the current copy writes");
+
+    // The pass that still holds the older copy writes its own condition: refused.
+    let mut late = state_of(&client, stale);
+    late.set_condition_now(Desired::new("ContainerDeactivated", Status::True, "Done", ""));
+    match late.persist_status().await {
+        Err(StepError::Wait(wait)) => assert_eq!(wait.reason, CONFLICT),
+        other => panic!("a stale status write must meet a conflict, got {other:?}"),
+    }
+    let stored = api.get("compute-a").await.expect("read");
+    assert!(has_condition(&stored, "MigratedOutFromPVC"), "the newer condition stays");
+    assert!(!has_condition(&stored, "ContainerDeactivated"), "the stale write did not land");
+
+    // Started over on the fresh copy, the same pass keeps both.
+    let mut again = state_of(&client, stored);
+    again.set_condition_now(Desired::new("ContainerDeactivated", Status::True, "Done", ""));
+    again.persist_status().await.expect("the fresh copy writes");
+    let stored = api.get("compute-a").await.expect("read");
+    assert!(
+        has_condition(&stored, "MigratedOutFromPVC")
+            && has_condition(&stored, "ContainerDeactivated")
+    );
+
+    // A spec change by someone else makes the copy stale too.
+    let mut before_spec_change = state_of(&client, stored);
+    let spec = json!({"spec": {"image": "quay.io/weka.io/weka-in-container:4.4.2"}});
+    api.patch("compute-a", &PatchParams::default(), &Patch::Merge(&spec))
+        .await
+        .expect("spec patched");
+    before_spec_change.set_condition_now(Desired::new("Other", Status::True, "Done", ""));
+    assert!(before_spec_change.persist_status().await.is_err(), "older than the spec change");
+}
