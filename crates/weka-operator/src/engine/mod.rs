@@ -17,10 +17,12 @@
 //! the controller reports the reason (a `Progressing` condition) and requeues only when the
 //! wait is on state that no watch will announce (WEKA's own state, read over exec).
 
+mod poll;
 mod run;
 mod step;
 mod throttle;
 
+pub use poll::{FIRST_POLL, PollBackoff};
 pub use run::{FlowOutcome, FlowReport, run_flow};
 pub use step::{FlowState, OnError, Once, Predicate, Step, StepError, StepFuture, Wait};
 pub use throttle::{Clock, SystemClock, Throttler};

@@ -42,6 +42,13 @@ pub trait Reconciler<K: Watched>: Send + Sync + 'static {
         Action::requeue(Duration::from_secs(10))
     }
 
+    /// Whether a change of the object itself that the watch delivers needs no reconcile
+    /// (default: every change gets one). A controller uses it to drop the echo of its own
+    /// writes, which the pass that wrote them has already accounted for.
+    fn ignores_change(&self, _object: &K) -> bool {
+        false
+    }
+
     /// Adds secondary triggers to the controller, from the shared reflectors, e.g.
     /// `controller.owns_shared_stream(reflectors.get::<CachedPod>().subscribe(self.name()))`.
     /// Called once at registration (so every reflector used exists, and syncs, before the
@@ -110,7 +117,11 @@ where
         let everything_once = futures::stream::once(async move {
             let _ = ready_store.wait_until_ready().await;
         });
-        let controller = Controller::for_shared_stream(reflector.subscribe(name), store)
+        let filter = self.reconciler.clone();
+        let changes = reflector
+            .subscribe(name)
+            .filter(move |object| std::future::ready(!filter.ignores_change(object)));
+        let controller = Controller::for_shared_stream(changes, store)
             .with_config(controller::Config::default().concurrency(workers))
             .reconcile_all_on(everything_once)
             .graceful_shutdown_on(graceful.cancelled_owned());

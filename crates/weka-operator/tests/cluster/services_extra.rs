@@ -105,8 +105,10 @@ async fn a_ready_cluster_has_a_management_proxy_and_its_telemetry_export_configu
     // configuration their management IPs on it.
     let config: ConfigMap = get(&env, "svc-management-proxy-config").await;
     assert!(owned_by(config.owner_references(), &cluster));
-    let listed: Vec<String> =
+    // Running containers are listed first: the order follows who ran when the list was made.
+    let mut listed: Vec<String> =
         config.annotations()["weka.io/proxy-containers"].split(',').map(String::from).collect();
+    listed.sort();
     let containers = env.owned_containers(&cluster).await;
     let on_base: Vec<&WekaContainer> = containers
         .iter()
@@ -114,7 +116,9 @@ async fn a_ready_cluster_has_a_management_proxy_and_its_telemetry_export_configu
         .filter(|c| weka_port(c) == Some(base))
         .collect();
     assert!(!listed.is_empty());
-    assert_eq!(listed, on_base.iter().map(|c| c.name_any()).collect::<Vec<_>>());
+    let mut expected: Vec<String> = on_base.iter().map(|c| c.name_any()).collect();
+    expected.sort();
+    assert_eq!(listed, expected);
     let envoy_yaml = &config.data.as_ref().unwrap()["envoy.yaml"];
     for c in on_base {
         let ip = c.status.as_ref().and_then(|s| s.management_ips.clone()).unwrap()[0].clone();

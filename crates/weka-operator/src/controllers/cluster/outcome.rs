@@ -5,7 +5,8 @@
 //!   and upgrades. Otherwise False with the reason the flow stopped at.
 //! - `Progressing`: True with the reason of the current stage while the flow waits (or
 //!   retries a failure); False once it ran to its end.
-//! - Waits on WEKA state are polled (their `recheck_after`); waits on watched objects get the
+//! - Waits on WEKA state are polled (their `recheck_after`, sooner while the wait is young:
+//!   [`crate::engine::PollBackoff`]); waits on watched objects get the
 //!   watch events, with a long safety requeue. A failure is a Warning event and the error
 //!   policy's backoff. A finished flow is looked at again after `refresh`, or sooner when
 //!   its WEKA metrics are polled more often than that.
@@ -34,7 +35,11 @@ pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action
                 write(s).await?;
             }
             s.shared.succeeded(s.uid());
-            Ok(Action::requeue(wait.recheck_after.unwrap_or(timing.safety_requeue)))
+            let next = match wait.recheck_after {
+                Some(after) => s.shared.polls.interval(s.uid(), wait.reason, after),
+                None => timing.safety_requeue,
+            };
+            Ok(Action::requeue(with_deferred_counters(s, next)))
         }
         FlowOutcome::Completed | FlowOutcome::Finished { .. } => {
             match s.upgrading.clone() {
@@ -44,9 +49,11 @@ pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action
                 }
             }
             readiness(s, "NotReady", "the cluster is not ready");
+            s.shared.polls.done(s.uid());
             write(s).await?;
             s.shared.succeeded(s.uid());
-            Ok(Action::requeue(metrics::next_look(s, timing.refresh)))
+            let next = metrics::next_look(s, timing.refresh);
+            Ok(Action::requeue(with_deferred_counters(s, next)))
         }
         FlowOutcome::Failed { step, reason, message } => {
             s.warn(reason, &message).await;
@@ -59,6 +66,11 @@ pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action
             Err(ClusterError::StepFailed { step, reason, message })
         }
     }
+}
+
+/// `next`, or sooner when a write of the counters was put off and falls due before.
+fn with_deferred_counters(s: &ClusterState, next: std::time::Duration) -> std::time::Duration {
+    s.counters_deferred.map_or(next, |due| due.min(next))
 }
 
 /// Whether the WEKA cluster serves IO and the WekaCluster is not being deleted.

@@ -44,7 +44,14 @@ pub struct ClusterState {
     pub gone: bool,
     /// Set by the upgrade step while an image change is rolled out (for `Progressing`).
     pub upgrading: Option<String>,
+    /// A status write that would only have changed the containers' counters was put off
+    /// (they are written at most every [`COUNTERS_EVERY`]); due in this long.
+    pub counters_deferred: Option<Duration>,
 }
+
+/// How often a change of the containers' counters alone is written (each container's every
+/// step would otherwise be a write of its cluster's status, at scale thousands).
+pub const COUNTERS_EVERY: Duration = Duration::from_secs(5);
 
 impl ClusterState {
     pub fn new(ctx: Arc<Context>, shared: Arc<Shared>, cluster: WekaCluster) -> Self {
@@ -59,6 +66,7 @@ impl ClusterState {
             template,
             gone: false,
             upgrading: None,
+            counters_deferred: None,
         };
         state.refresh_containers();
         state
@@ -188,6 +196,12 @@ impl ClusterState {
         let Some(patch) = merge_patch(&self.status_baseline, &current) else {
             return Ok(());
         };
+        if only_counters(&patch)
+            && let Some(due) = self.shared.counters_due_in(self.uid(), COUNTERS_EVERY)
+        {
+            self.counters_deferred = Some(due);
+            return Ok(());
+        }
         let rv = self.cluster.metadata.resource_version.clone();
         let body = json!({"metadata": {"resourceVersion": rv}, "status": patch});
         let api = self.api();
@@ -195,6 +209,9 @@ impl ClusterState {
             Ok(written) => {
                 self.cluster.metadata.resource_version = written.metadata.resource_version;
                 self.status_baseline = current;
+                // The counters are in every write (they are computed first in a pass).
+                self.shared.counters_written(self.uid());
+                self.counters_deferred = None;
                 Ok(())
             }
             Err(kube::Error::Api(status)) if status.code == 404 => {
@@ -311,6 +328,24 @@ impl FlowState for ClusterState {
 pub fn now() -> Time {
     let now = k8s_openapi::jiff::Timestamp::now();
     Time(k8s_openapi::jiff::Timestamp::from_second(now.as_second()).unwrap_or(now))
+}
+
+/// Whether a status patch changes nothing but the containers' counters (`stats.containers`,
+/// `stats.drives.counters` and their printer columns).
+fn only_counters(patch: &Value) -> bool {
+    let keys_within = |value: &Value, allowed: &[&str]| {
+        value.as_object().is_some_and(|o| o.keys().all(|k| allowed.contains(&k.as_str())))
+    };
+    patch.as_object().is_some_and(|fields| {
+        fields.iter().all(|(key, value)| match key.as_str() {
+            "stats" => {
+                keys_within(value, &["containers", "drives"])
+                    && value.get("drives").is_none_or(|d| keys_within(d, &["counters"]))
+            }
+            "printer" => keys_within(value, &["computeContainers", "driveContainers", "drives"]),
+            _ => false,
+        })
+    })
 }
 
 /// A failed API call as a step error; a conflict means our view was stale, which a fresh

@@ -46,6 +46,12 @@ use state::ContainerState;
 /// The controller's name in metrics and logs.
 pub const NAME: &str = "wekacontainer";
 
+/// How long a status write of this controller may take to come back from the watch before
+/// the cache is trusted again anyway (a re-listed watch may never deliver that version).
+const ECHO_WAIT: Duration = Duration::from_secs(2);
+/// How soon a pass put off for a pending echo runs.
+const ECHO_RECHECK: Duration = Duration::from_millis(50);
+
 /// A reconcile that did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum ContainerError {
@@ -98,6 +104,12 @@ impl Reconciler<ContainerObject> for WekaContainerController {
         if !ctx.reflectors.get::<CachedPod>().synced() || !ctx.reflectors.get::<Node>().synced() {
             return Ok(Action::requeue(Duration::from_secs(1)));
         }
+        // The cache lags behind this controller's own last status write: the pass that made
+        // it is done with this version. The echo arrives within milliseconds.
+        let uid = object.metadata.uid.as_deref().unwrap_or_default();
+        if self.shared.awaits_own_echo(uid, ECHO_WAIT) {
+            return Ok(Action::requeue(ECHO_RECHECK));
+        }
         let container = match object.decode() {
             Ok(container) => container,
             Err(err) => return Ok(invalid::report(&object, &err, &ctx, &self.shared).await),
@@ -110,7 +122,18 @@ impl Reconciler<ContainerObject> for WekaContainerController {
         tracing::debug!(flow = flow.name, "reconciling");
         let report = run_flow(flow.steps, &mut state, &self.shared.throttler, &SystemClock).await;
         tracing::trace!(flow = flow.name, ran = ?report.ran(), "flow ran");
-        outcome::conclude(report, &mut state).await
+        let action = outcome::conclude(report, &mut state).await;
+        if state.gone {
+            self.shared.forget(state.uid());
+        }
+        action
+    }
+
+    /// The echo of this controller's own status write: the pass that wrote it decided what
+    /// comes next (a requeue, or the watches it waits on).
+    fn ignores_change(&self, object: &ContainerObject) -> bool {
+        let uid = object.metadata.uid.as_deref().unwrap_or_default();
+        self.shared.is_own_status_write(uid, object.metadata.resource_version.as_deref())
     }
 
     fn error_policy(

@@ -5,6 +5,8 @@
 //!   bring the next reconcile (with a long safety requeue).
 //! - Completed: `Progressing` False; `Ready` as the mode defines it ([`readiness`]); a
 //!   periodic refresh (sooner while not ready: WEKA's state is polled).
+//! - Polls (waits on WEKA state, and not ready yet) start at a second and back off to their
+//!   interval ([`crate::engine::PollBackoff`]).
 //! - Failed: a Warning event (at most one per object and reason a minute), `Ready` False, and
 //!   the error goes to the error policy (exponential backoff).
 //! - A status write that loses to a newer version of the object (409: the pass ran on a stale
@@ -42,7 +44,9 @@ pub async fn conclude(
             }
             s.shared.succeeded(s.uid());
             Ok(match (wait.recheck_after, s.needs_spec_change) {
-                (Some(after), _) => Action::requeue(after),
+                (Some(after), _) => {
+                    Action::requeue(s.shared.polls.interval(s.uid(), wait.reason, after))
+                }
                 (None, true) => Action::await_change(),
                 (None, false) => Action::requeue(timing.safety_requeue),
             })
@@ -64,9 +68,12 @@ pub async fn conclude(
                         &not_ready.message,
                         generation,
                     );
-                    timing.not_ready_recheck
+                    s.shared.polls.interval(s.uid(), not_ready.reason, timing.not_ready_recheck)
                 }
             };
+            if readiness.is_ok() {
+                s.shared.polls.done(s.uid());
+            }
             if write(s).await? == Written::Stale {
                 return Ok(Action::requeue(STALE_RETRY));
             }

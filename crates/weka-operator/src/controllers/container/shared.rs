@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::runtime::events::{Event, EventType, Recorder};
 
-use crate::engine::Throttler;
+use crate::engine::{PollBackoff, Throttler};
 use crate::node_agent_client::NodeAgentClient;
 use crate::pod::PodSettings;
 use crate::runtime::Context;
@@ -45,6 +45,9 @@ impl Default for Timing {
     }
 }
 
+/// Own status writes remembered per container, to recognise their echoes.
+const OWN_WRITES_KEPT: usize = 4;
+
 /// Controller-wide state (one per registered controller).
 pub struct Shared {
     pub timing: Timing,
@@ -53,6 +56,12 @@ pub struct Shared {
     failures: Mutex<HashMap<String, u32>>,
     node_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     discoveries_started: Mutex<HashMap<String, Instant>>,
+    /// The resourceVersion of each container's last status write by this controller: its
+    /// echo from the watch triggers no reconcile (the pass that wrote it chose what comes
+    /// next). Other writers' changes always get one.
+    own_status_writes: Mutex<HashMap<String, Vec<(String, Instant)>>>,
+    /// Polls of WEKA state start frequent and back off to the step's interval.
+    pub polls: PollBackoff,
     /// Containers waiting on a helper's result, woken when it has one.
     pub helper_waiters: HelperWaiters,
     recorder: OnceLock<Recorder>,
@@ -70,12 +79,49 @@ impl Shared {
             failures: Mutex::default(),
             node_locks: Mutex::default(),
             discoveries_started: Mutex::default(),
+            own_status_writes: Mutex::default(),
+            polls: PollBackoff::default(),
             helper_waiters: HelperWaiters::default(),
             recorder: OnceLock::new(),
             exec: OnceLock::new(),
             settings: OnceLock::new(),
             agent: OnceLock::new(),
         }
+    }
+
+    /// Records a status write of this controller (the object's UID, the version written).
+    /// A few versions are kept: a pass may write twice before the first echo arrives.
+    pub fn wrote_status(&self, uid: &str, resource_version: Option<&str>) {
+        let Some(version) = resource_version else { return };
+        let mut writes = lock(&self.own_status_writes);
+        let versions = writes.entry(uid.to_string()).or_default();
+        if versions.len() == OWN_WRITES_KEPT {
+            versions.remove(0);
+        }
+        versions.push((version.to_string(), Instant::now()));
+    }
+
+    /// Whether this version of the object is the echo of one of this controller's recent
+    /// status writes (consumed: the same version delivered again, after a re-list, is
+    /// reconciled).
+    pub fn is_own_status_write(&self, uid: &str, resource_version: Option<&str>) -> bool {
+        let Some(version) = resource_version else { return false };
+        let mut writes = lock(&self.own_status_writes);
+        let Some(versions) = writes.get_mut(uid) else { return false };
+        let Some(at) = versions.iter().position(|(v, _)| v == version) else { return false };
+        versions.drain(..=at);
+        if versions.is_empty() {
+            writes.remove(uid);
+        }
+        true
+    }
+
+    /// Whether the cache cannot show this container's latest status yet: a status write of
+    /// this controller made in the last `within` has not come back from the watch. A pass on
+    /// that copy would redo the work of the one that wrote it, and its write would conflict.
+    pub fn awaits_own_echo(&self, uid: &str, within: Duration) -> bool {
+        let writes = lock(&self.own_status_writes);
+        writes.get(uid).is_some_and(|versions| versions.iter().any(|(_, at)| at.elapsed() < within))
     }
 
     /// The exec transport (pods/exec through the operator's client).
@@ -154,6 +200,8 @@ impl Shared {
         self.throttler.forget(key);
         lock(&self.failures).remove(key);
         lock(&self.event_times).retain(|(k, _), _| k != key);
+        lock(&self.own_status_writes).remove(key);
+        self.polls.done(key);
     }
 
     /// Whether this reconcile should start the discovery `key` (a node on one boot): not when

@@ -166,11 +166,21 @@ impl ContainerState {
         // otherwise replace the `conditions` list with its own, dropping conditions written
         // meanwhile (run-once ones whose step never runs again stay lost). It gets 409 and
         // the pass starts over on the fresh copy.
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let fields = changed_fields(&self.status_baseline, &patch);
+            tracing::debug!(fields = %fields, "writing the status");
+        }
         let rv = self.container.metadata.resource_version.clone();
         let api = self.api();
         let body = json!({ "metadata": {"resourceVersion": rv}, "status": patch });
         match api.patch_status(self.name(), &PatchParams::default(), &Patch::Merge(&body)).await {
             Ok(written) => {
+                // A patch that changed nothing stored (the server normalised it away) keeps the
+                // version and produces no watch event: there is no echo to wait for.
+                let version = written.metadata.resource_version.as_deref();
+                if version != self.container.metadata.resource_version.as_deref() {
+                    self.shared.wrote_status(self.uid(), version);
+                }
                 self.container.metadata.resource_version = written.metadata.resource_version;
                 self.status_baseline = current;
                 Ok(())
@@ -341,6 +351,34 @@ pub fn node_is_ready(node: &Node) -> bool {
 pub fn now() -> Time {
     let now = k8s_openapi::jiff::Timestamp::now();
     Time(k8s_openapi::jiff::Timestamp::from_second(now.as_second()).unwrap_or(now))
+}
+
+/// The top-level status fields a patch changes, changed conditions spelled out with their
+/// new reasons (`conditions[Ready=PodNotRunning]`), for the debug log.
+fn changed_fields(baseline: &Value, patch: &Value) -> String {
+    let Some(fields) = patch.as_object() else { return String::new() };
+    let before = baseline["conditions"].as_array().cloned().unwrap_or_default();
+    let mut names = Vec::new();
+    for (key, value) in fields {
+        let Some(list) = value.as_array().filter(|_| key == "conditions") else {
+            names.push(key.clone());
+            continue;
+        };
+        for condition in list {
+            let unchanged = before.iter().any(|old| {
+                ["type", "status", "reason", "message"].iter().all(|k| old[k] == condition[k])
+            });
+            if !unchanged {
+                let (type_, reason) = (&condition["type"], &condition["reason"]);
+                names.push(format!(
+                    "conditions[{}={}]",
+                    type_.as_str().unwrap_or("?"),
+                    reason.as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    names.join(",")
 }
 
 /// A failed API call as a step error; a conflict means our view was stale, which the next

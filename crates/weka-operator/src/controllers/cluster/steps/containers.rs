@@ -6,6 +6,8 @@
 //! `cluster::naming`): a repeated reconcile proposes the same names, and the API server
 //! turns a repeated create into AlreadyExists instead of a duplicate.
 
+use std::collections::HashMap;
+
 use futures::StreamExt;
 use kube::ResourceExt;
 use kube::api::{Patch, PatchParams, PostParams};
@@ -127,15 +129,16 @@ pub fn handle_spec_updates(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
         let Ok(template) = s.template.clone() else { return Ok(()) };
         let mut patches = Vec::new();
+        // The updatable fields depend on the role only: one desired container per role.
+        let mut desired_of_role: HashMap<ContainerMode, Option<WekaContainer>> = HashMap::new();
         for container in s.containers.iter().filter(|c| !is_leaving(c)) {
             let role = container.spec.mode;
-            let name = ContainerName { role, index: 0 };
-            let Ok(desired) =
-                crate::cluster::build_container(&s.cluster, &template, name, s.settings())
-            else {
-                continue;
-            };
-            if let Some(patch) = spec_update(container, &desired) {
+            let desired = desired_of_role.entry(role).or_insert_with(|| {
+                let name = ContainerName { role, index: 0 };
+                crate::cluster::build_container(&s.cluster, &template, name, s.settings()).ok()
+            });
+            let Some(desired) = desired else { continue };
+            if let Some(patch) = spec_update(container, desired) {
                 patches.push((container.name_any(), patch));
             }
         }
@@ -157,32 +160,36 @@ pub fn handle_spec_updates(s: &mut ClusterState) -> StepFuture<'_> {
 /// The merge patch that brings the updatable fields of `current` to `desired`, if any
 /// differs. Labels and annotations are added or overwritten, never removed.
 pub fn spec_update(current: &WekaContainer, desired: &WekaContainer) -> Option<Value> {
-    let have = serde_json::to_value(&current.spec).unwrap_or(Value::Null);
-    let want = serde_json::to_value(&desired.spec).unwrap_or(Value::Null);
-    let mut fields = vec![
-        "tolerations",
-        "additionalMemory",
-        "driversDistService",
-        "imagePullSecret",
-        "network",
-        "pvc",
-        "tracesConfiguration",
-        "cpuPolicy",
-        "coreIds",
-        "extraCores",
-        "driversLoaderImage",
-        "driversBuildId",
-    ];
-    if !matches!(current.spec.mode, ContainerMode::Envoy | ContainerMode::Telemetry) {
-        fields.push("nodeSelector");
-    }
+    let with_node_selector =
+        !matches!(current.spec.mode, ContainerMode::Envoy | ContainerMode::Telemetry);
+    let (have, want) = (&current.spec, &desired.spec);
     let mut spec = Map::new();
-    for field in fields {
-        let (old, new) =
-            (have.get(field).unwrap_or(&Value::Null), want.get(field).unwrap_or(&Value::Null));
-        if old != new && !is_schema_default(field, old, new) {
-            spec.insert(field.to_string(), new.clone());
+    let mut compare = |field: &str, old: Value, new: Value| {
+        if old != new && !is_schema_default(field, &old, &new) {
+            spec.insert(field.to_string(), new);
         }
+    };
+    // Each field is read as JSON on its own (the whole spec would be serialized for every
+    // container on every pass otherwise).
+    macro_rules! field {
+        ($name:literal, $field:ident) => {
+            compare($name, json!(have.$field), json!(want.$field))
+        };
+    }
+    field!("tolerations", tolerations);
+    field!("additionalMemory", additional_memory);
+    field!("driversDistService", drivers_dist_service);
+    field!("imagePullSecret", image_pull_secret);
+    field!("network", network);
+    field!("pvc", pvc);
+    field!("tracesConfiguration", traces_configuration);
+    field!("cpuPolicy", cpu_policy);
+    field!("coreIds", core_ids);
+    field!("extraCores", extra_cores);
+    field!("driversLoaderImage", drivers_loader_image);
+    field!("driversBuildId", drivers_build_id);
+    if with_node_selector {
+        field!("nodeSelector", node_selector);
     }
     let mut patch = Map::new();
     if !spec.is_empty() {

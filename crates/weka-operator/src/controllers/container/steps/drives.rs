@@ -74,6 +74,18 @@ pub fn ensure_drives(s: &mut ContainerState) -> StepFuture<'_> {
             }
             return Ok(());
         }
+        // Ours: a container that has an ID but is still joining (CLUSTERIZING) cannot take
+        // drives yet; WEKA would refuse every add, which upstream reports as a failure (a
+        // Warning and a backoff). It is waited for instead.
+        if let Some(internal) = s.status().internal_status.as_deref()
+            && internal != "READY"
+        {
+            return Err(StepError::poll(
+                "NotJoined",
+                format!("the container is {internal} in WEKA: drives are added once it joined"),
+                NOT_JOINED_RECHECK,
+            ));
+        }
         let errors = if uses_drive_sharing(&s.container) {
             add_virtual(s, id).await
         } else {

@@ -31,6 +31,7 @@ pub fn ensure_state_deleting(s: &mut ContainerState) -> StepFuture<'_> {
 }
 
 /// `initState`: status defaults and printer columns derived from what status already holds.
+/// Upstream writes them at once; here they go with the pass's status write.
 pub fn init_state(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
         let affinity = s.node_affinity().map(str::to_string);
@@ -48,7 +49,8 @@ pub fn init_state(s: &mut ContainerState) -> StepFuture<'_> {
         if printer.management_ips.as_deref().unwrap_or_default().is_empty() && !ips.is_empty() {
             printer.management_ips = Some(printer_ips(&ips));
         }
-        s.persist_status().await
+        // Written with the rest of the pass's status (upstream writes it at once).
+        Ok(())
     })
 }
 

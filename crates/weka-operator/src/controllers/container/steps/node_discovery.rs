@@ -4,8 +4,8 @@
 //! can find. They are recorded on the node as `weka.io/discovery.json`; a node without a
 //! current record (none, unreadable, an older schema, or one written before the node's last
 //! boot) gets a discovery WekaContainer `weka-dsc-<node>` in the asking container's
-//! namespace, owned by it (unless one runs there or in the operator's namespace), and the
-//! pod waits for the record.
+//! namespace, owned by it (unless one for the node runs in any namespace), and the pod waits
+//! for the record.
 //!
 //! The discovery container records the facts and deletes itself (`oneoff`), so the node's
 //! annotation changing is what ends the wait: the node watch wakes the containers pinned to
@@ -64,12 +64,14 @@ pub async fn discovery_pending(
     }
     let node_name = node.name_any();
     let name = discovery_container_name(&node_name);
-    // One discovery per node does: the operator's own helpers (drivers loaders) and the
-    // containers of a cluster elsewhere would otherwise both start one.
+    // One discovery per node does, in whichever namespace it was started: the operator's
+    // own helpers (drivers loaders, in its namespace) and the containers of clusters in other
+    // namespaces would otherwise each start one. The whole cache is looked through only
+    // while the node has no current record.
     let store = s.ctx.reflectors.get::<ContainerObject>().store();
-    let cached = [s.namespace().to_string(), helpers::operator_namespace(s)]
-        .iter()
-        .find_map(|ns| store.get(&ObjectRef::new(&name).within(ns)));
+    let cached = store.get(&ObjectRef::new(&name).within(s.namespace())).or_else(|| {
+        store.state().into_iter().find(|c| c.metadata.name.as_deref() == Some(name.as_str()))
+    });
     let message = match cached {
         Some(existing) if existing.metadata.deletion_timestamp.is_some() => format!(
             "node {node_name} has no current discovery record; waiting for the finished discovery container {name} to go"

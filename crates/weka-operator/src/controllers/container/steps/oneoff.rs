@@ -17,6 +17,7 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kube::api::{DeleteParams, Patch, PatchParams};
+use kube::runtime::reflector::ObjectRef;
 use kube::{Api, ResourceExt};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -38,8 +39,9 @@ use crate::engine::{FlowState, StepError, StepFuture};
 use crate::pod::ModeTraits;
 use crate::weka::WekaError;
 
-/// A one-off whose results are not written yet is asked again after this long (its pod's
-/// readiness changes when they are, which also triggers a reconcile).
+/// A one-off whose results are not written yet is asked again after at most this long:
+/// nothing announces them (its pod does not change when they are written). The controller
+/// asks sooner while the wait is young (`Shared::poll_interval`).
 const RESULTS_RECHECK: Duration = Duration::from_secs(5);
 /// Finished drivers loaders stay 5 minutes, feature-flags containers 30 s (others may read
 /// their results meanwhile).
@@ -89,7 +91,11 @@ pub fn fetch_results(s: &mut ContainerState) -> StepFuture<'_> {
         };
         tracing::info!("results received");
         s.status_mut().result = Some(result.trim().to_string());
-        s.persist_status().await
+        s.persist_status().await?;
+        // Who waits on this helper is woken now (the echo of this write starts no pass).
+        let helper = ObjectRef::new(s.name()).within(s.namespace());
+        s.shared.helper_waiters.helper_done(&helper);
+        Ok(())
     })
 }
 

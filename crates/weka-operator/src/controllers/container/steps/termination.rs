@@ -234,9 +234,18 @@ pub fn handle_pod_termination(s: &mut ContainerState) -> StepFuture<'_> {
             }
         }
 
-        allow(s, &pod, Stop::Graceful)
-            .await
-            .map_err(|e| StepError::failed("handlePodTerminationError", e))?;
+        match allow(s, &pod, Stop::Graceful).await {
+            Ok(()) => {}
+            // The pod finished terminating while this pass looked at its cached copy: its
+            // removal, which the pod watch announces, is what comes next.
+            Err(err) if err.is_container_gone() => {
+                return Err(StepError::wait(
+                    "PodTerminating",
+                    format!("the pod is stopping: {err}"),
+                ));
+            }
+            Err(err) => return Err(StepError::failed("handlePodTerminationError", err)),
+        }
 
         if mode.has_agent() {
             let force = s.cli().force_stop_allowed().await.unwrap_or(false);
