@@ -107,7 +107,8 @@ impl Reconciler<ContainerObject> for WekaContainerController {
         // The cache lags behind this controller's own last status write: the pass that made
         // it is done with this version. The echo arrives within milliseconds.
         let uid = object.metadata.uid.as_deref().unwrap_or_default();
-        if self.shared.awaits_own_echo(uid, ECHO_WAIT) {
+        let version = object.metadata.resource_version.as_deref();
+        if self.shared.awaits_own_echo(uid, version, ECHO_WAIT) {
             return Ok(Action::requeue(ECHO_RECHECK));
         }
         let container = match object.decode() {

@@ -116,12 +116,31 @@ impl Shared {
         true
     }
 
-    /// Whether the cache cannot show this container's latest status yet: a status write of
-    /// this controller made in the last `within` has not come back from the watch. A pass on
-    /// that copy would redo the work of the one that wrote it, and its write would conflict.
-    pub fn awaits_own_echo(&self, uid: &str, within: Duration) -> bool {
-        let writes = lock(&self.own_status_writes);
-        writes.get(uid).is_some_and(|versions| versions.iter().any(|(_, at)| at.elapsed() < within))
+    /// Whether the cached copy (at `cached_version`) is older than a status write this
+    /// controller made in the last `within`: a pass on it would redo the work of the pass
+    /// that wrote, and its own write would conflict. Versions are compared as numbers, as
+    /// the API server issues them; a version that is not a number is trusted (the write's
+    /// precondition still catches a stale copy). Writes the cache has caught up with are
+    /// forgotten (an echo can reach the cache before the write's answer reaches us).
+    pub fn awaits_own_echo(
+        &self,
+        uid: &str,
+        cached_version: Option<&str>,
+        within: Duration,
+    ) -> bool {
+        let Some(cached) = cached_version.and_then(|v| v.parse::<u64>().ok()) else {
+            return false;
+        };
+        let mut writes = lock(&self.own_status_writes);
+        let Some(versions) = writes.get_mut(uid) else { return false };
+        versions.retain(|(version, at)| {
+            at.elapsed() < within && version.parse::<u64>().is_ok_and(|v| v > cached)
+        });
+        let stale = !versions.is_empty();
+        if !stale {
+            writes.remove(uid);
+        }
+        stale
     }
 
     /// The exec transport (pods/exec through the operator's client).

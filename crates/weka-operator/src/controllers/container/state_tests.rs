@@ -90,3 +90,26 @@ async fn a_status_write_from_a_stale_copy_is_refused_and_the_newer_conditions_st
     before_spec_change.set_condition_now(Desired::new("Other", Status::True, "Done", ""));
     assert!(before_spec_change.persist_status().await.is_err(), "older than the spec change");
 }
+
+#[test]
+fn own_status_writes_are_recognised_and_a_cache_behind_them_waits() {
+    let shared = Shared::new(Timing::default());
+    let within = std::time::Duration::from_secs(2);
+    shared.wrote_status("u1", Some("11"));
+    shared.wrote_status("u1", Some("12"));
+    // A cache still at 10 is behind the pass's writes.
+    assert!(shared.awaits_own_echo("u1", Some("10"), within));
+    // The echo of 11 starts no pass; another writer's version does.
+    assert!(shared.is_own_status_write("u1", Some("11")));
+    assert!(!shared.is_own_status_write("u1", Some("13")));
+    assert!(!shared.is_own_status_write("u2", Some("12")));
+    // At 11 the cache is still behind the write of 12.
+    assert!(shared.awaits_own_echo("u1", Some("11"), within));
+    // Caught up (even if the echo raced ahead of the write's answer): nothing to wait for.
+    assert!(!shared.awaits_own_echo("u1", Some("12"), within));
+    assert!(!shared.awaits_own_echo("u1", Some("10"), within), "forgotten once caught up");
+    // Versions that are not numbers are trusted; old writes expire.
+    shared.wrote_status("u3", Some("5"));
+    assert!(!shared.awaits_own_echo("u3", Some("opaque"), within));
+    assert!(!shared.awaits_own_echo("u3", Some("4"), std::time::Duration::ZERO));
+}
