@@ -31,6 +31,19 @@ const ERROR: u8 = 3;
 const CLOSE: u8 = 255;
 /// Without v5's close signal, stdin is taken as complete after this long without data.
 const STDIN_IDLE: Duration = Duration::from_millis(200);
+/// client-go (kubectl) starts reading frames before it has registered its streams, and drops
+/// a frame for a stream it does not know yet ("Unknown stream id 1, discarding message"),
+/// then fails with "closed all streams". A real kubelet's exec takes tens of milliseconds to
+/// start, which hides that race; kubesim answers at once, so for client-go it waits this
+/// long before its first frame (seen under parallel load in CI otherwise).
+const CLIENT_GO_SETTLE: Duration = Duration::from_millis(100);
+
+/// Whether the client is kubectl (client-go's exec client; its agent is
+/// `kubectl/v1.32.5 (linux/amd64) kubernetes/...`).
+fn is_client_go(parts: &Parts) -> bool {
+    let agent = parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    agent.is_some_and(|a| a.starts_with("kubectl/"))
+}
 
 pub async fn serve(
     nodes: Option<Arc<Nodes>>,
@@ -73,10 +86,11 @@ pub async fn serve(
         }
     };
     let want_stdin = query.flag("stdin");
+    let settle = is_client_go(&parts).then_some(CLIENT_GO_SETTLE);
     let behaviour = slot.behaviour.clone();
     upgrade
         .protocols(PROTOCOLS)
-        .on_upgrade(move |socket| session(socket, behaviour, ctx, argv, want_stdin))
+        .on_upgrade(move |socket| session(socket, behaviour, ctx, argv, want_stdin, settle))
 }
 
 fn frame(channel: u8, data: &[u8]) -> Message {
@@ -139,7 +153,9 @@ async fn session(
     ctx: ContainerCtx,
     argv: Vec<String>,
     want_stdin: bool,
+    settle: Option<Duration>,
 ) {
+    let opened = tokio::time::Instant::now();
     let v5 =
         socket.protocol().and_then(|p| p.to_str().ok()).is_some_and(|p| p == "v5.channel.k8s.io");
     let stdin = if want_stdin {
@@ -163,6 +179,9 @@ async fn session(
             }
         }
     };
+    if let Some(settle) = settle {
+        tokio::time::sleep_until(opened + settle).await;
+    }
     if let Ok(out) = &output {
         for (channel, data) in [(STDOUT, &out.stdout), (STDERR, &out.stderr)] {
             for chunk in data.chunks(32 * 1024) {
