@@ -551,8 +551,12 @@ impl Env {
     pub fn pod_deletes(&self, pod: &str) -> Vec<RequestRecord> {
         self.operator_requests()
             .into_iter()
+            // A delete its precondition refused (a pass on a stale cached pod) deleted nothing.
             .filter(|r| {
-                r.verb == "delete" && r.resource == "pods" && r.name.as_deref() == Some(pod)
+                r.verb == "delete"
+                    && r.resource == "pods"
+                    && r.name.as_deref() == Some(pod)
+                    && r.code < 300
             })
             .collect()
     }

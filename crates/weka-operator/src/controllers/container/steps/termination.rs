@@ -47,13 +47,20 @@ pub async fn delete_pod(s: &ContainerState, pod: &Pod) -> Result<(), StepError> 
         return Ok(());
     }
     tracing::info!(pod = %pod.name_any(), "deleting the pod");
+    // Preconditioned on the version this pass saw: a pass on a cached copy from before an
+    // earlier delete (the pod watch not caught up yet) must not delete it a second time.
     let params = DeleteParams {
-        preconditions: Some(Preconditions { uid: pod.uid(), resource_version: None }),
+        preconditions: Some(Preconditions {
+            uid: pod.uid(),
+            resource_version: pod.resource_version(),
+        }),
         ..DeleteParams::default()
     };
     match s.pods().delete(&pod.name_any(), &params).await {
         Ok(_) => Ok(()),
-        // Gone already, or replaced by a pod of another UID (then it is not ours to delete).
+        // Gone already, replaced by a pod of another UID (then it is not ours to delete), or
+        // changed since this pass saw it: the pod watch brings the next pass, which decides
+        // on the current pod.
         Err(kube::Error::Api(st)) if st.code == 404 || st.code == 409 => Ok(()),
         Err(e) => Err(api_error("PodDeleteFailed", "delete the pod", e)),
     }
