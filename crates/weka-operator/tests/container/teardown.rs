@@ -21,12 +21,19 @@ async fn deleting_a_joined_compute_deactivates_it_stops_the_pod_removes_it_and_r
  {
     let env = Env::started(2).await;
     env.joined_computes().await;
-    // The internal status follows the join on the next local-status read.
-    let a = env
-        .wait_container("compute-a", "internal status READY", |c| {
-            c.status.as_ref().and_then(|s| s.internal_status.as_deref()) == Some("READY")
+    // The internal status follows the join on the next local-status read. Both members must
+    // be operational (joined, READY, management IPs, Running): the deactivation runs in an
+    // operational member other than the one leaving, else in the leaving one's own pod.
+    let operational = |c: &weka_api::WekaContainer| {
+        c.status.as_ref().is_some_and(|s| {
+            s.internal_status.as_deref() == Some("READY")
+                && s.status == "Running"
+                && s.container_id.is_some()
+                && s.management_ips.as_ref().is_some_and(|ips| !ips.is_empty())
         })
-        .await;
+    };
+    env.wait_container("compute-b", "operational", operational).await;
+    let a = env.wait_container("compute-a", "operational", operational).await;
     let id = a.status.as_ref().unwrap().container_id.expect("joined") as u32;
     let status = a.status.clone().unwrap();
     assert_eq!(status.status, "Running");
