@@ -25,11 +25,13 @@ struct Discovery {
     provider: String,
 }
 
-fn live_boot_id(node: &Node) -> String {
+/// The node's current boot ID as its kubelet reports it (empty when unknown): what tells a
+/// reboot, for the discovery record and the drivers-loaded marker alike.
+pub fn boot_id(node: &Node) -> &str {
     node.status
         .as_ref()
         .and_then(|s| s.node_info.as_ref())
-        .map(|i| i.boot_id.clone())
+        .map(|i| i.boot_id.as_str())
         .unwrap_or_default()
 }
 
@@ -41,7 +43,7 @@ fn discovery(node: &Node) -> Option<Discovery> {
 /// Upstream's test for skipping discovery: the node's record parses, has the current schema,
 /// and was written on the node's current boot.
 pub fn discovery_is_current(node: &Node) -> bool {
-    discovery(node).is_some_and(|d| d.schema >= DISCOVERY_SCHEMA && d.boot_id == live_boot_id(node))
+    discovery(node).is_some_and(|d| d.schema >= DISCOVERY_SCHEMA && d.boot_id == boot_id(node))
 }
 
 /// The node's info: discovery's if the node carries it, else defaults with the node's boot ID.
@@ -49,7 +51,7 @@ pub fn node_info(node: Option<&Node>) -> NodeInfo {
     let Some(node) = node else {
         return NodeInfo::default();
     };
-    let live_boot_id = live_boot_id(node);
+    let live_boot_id = boot_id(node).to_string();
     let Some(d) = discovery(node) else {
         return NodeInfo { boot_id: live_boot_id, ..NodeInfo::default() };
     };

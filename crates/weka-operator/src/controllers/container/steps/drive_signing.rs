@@ -91,7 +91,7 @@ pub async fn block_drives(
 /// looks at a rebooted node again. (Upstream writes the SHA-256 of the boot ID; this is a
 /// 64-bit FNV-1a of it, enough to tell boots apart.)
 pub fn node_sign_hash(node: &Node) -> String {
-    let boot_id = super::drivers::boot_id(node);
+    let boot_id = crate::controllers::container::node_info::boot_id(node);
     let hash = boot_id
         .bytes()
         .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));

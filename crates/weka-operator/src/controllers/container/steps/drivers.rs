@@ -25,6 +25,7 @@ use super::helper_containers as helpers;
 use super::resources::verify_or_rewrite_resources;
 use super::upgrade::chosen_image;
 use super::weka_image_of;
+use crate::controllers::container::node_info::boot_id;
 use crate::controllers::container::state::{ContainerState, api_error};
 use crate::engine::{FlowState, StepError, StepFuture};
 use crate::pod::{ModeTraits, has_frontend};
@@ -42,15 +43,6 @@ struct LoadResult {
     err: Option<String>,
     #[serde(default)]
     drivers_loaded: bool,
-}
-
-/// The node's boot ID as Kubernetes reports it.
-pub fn boot_id(node: &Node) -> &str {
-    node.status
-        .as_ref()
-        .and_then(|s| s.node_info.as_ref())
-        .map(|i| i.boot_id.as_str())
-        .unwrap_or_default()
 }
 
 /// The annotation value recording that `image`'s drivers are loaded on this boot.

@@ -95,7 +95,7 @@ pub async fn discovery_pending(
 /// A node's discovery is started once per boot (a node re-created under its name, or
 /// rebooted, is another).
 fn start_key(node: &Node) -> String {
-    format!("{}/{}", node.name_any(), super::drivers::boot_id(node))
+    format!("{}/{}", node.name_any(), crate::controllers::container::node_info::boot_id(node))
 }
 
 /// The discovery container for `node`: the asking container's image, pull secret,

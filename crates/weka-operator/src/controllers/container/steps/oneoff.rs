@@ -29,11 +29,11 @@ use weka_api::constants::resources;
 use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 
 use super::drive_signing::node_sign_hash;
-use super::drivers::boot_id;
 use super::drivers_dist::upload_built_drivers;
 use super::feature_flags::FEATURE_FLAGS_UPDATE;
 use super::termination::delete_pod;
 use crate::controllers::container::node_info::DISCOVERY_SCHEMA;
+use crate::controllers::container::node_info::boot_id;
 use crate::controllers::container::state::{ContainerState, api_error, now};
 use crate::engine::{FlowState, StepError, StepFuture};
 use crate::pod::ModeTraits;
