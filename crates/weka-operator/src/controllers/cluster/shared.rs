@@ -57,8 +57,6 @@ pub struct Shared {
     failures: Mutex<HashMap<String, u32>>,
     /// Polls of WEKA state start frequent and back off to the step's interval.
     pub polls: PollBackoff,
-    /// When each cluster's counters were last written.
-    counters_written: Mutex<HashMap<String, Instant>>,
     recorder: OnceLock<Recorder>,
     exec: OnceLock<Arc<dyn PodExec>>,
     settings: OnceLock<ClusterSettings>,
@@ -72,7 +70,6 @@ impl Shared {
             event_times: Mutex::default(),
             failures: Mutex::default(),
             polls: PollBackoff::default(),
-            counters_written: Mutex::default(),
             recorder: OnceLock::new(),
             exec: OnceLock::new(),
             settings: OnceLock::new(),
@@ -144,19 +141,6 @@ impl Shared {
         lock(&self.failures).remove(key);
         lock(&self.event_times).retain(|(k, _), _| k != key);
         self.polls.done(key);
-        lock(&self.counters_written).remove(key);
-    }
-
-    /// `None` when a write of the cluster `uid`'s counters alone is due (none in the last
-    /// `every`), else how long until it is.
-    pub fn counters_due_in(&self, uid: &str, every: Duration) -> Option<Duration> {
-        let written = lock(&self.counters_written);
-        let since = written.get(uid)?.elapsed();
-        (since < every).then(|| every - since)
-    }
-
-    pub fn counters_written(&self, uid: &str) {
-        lock(&self.counters_written).insert(uid.to_string(), Instant::now());
     }
 }
 

@@ -5,7 +5,7 @@
 //! patches, events, and the WEKA CLI of a member.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::{Api, Patch, PatchParams};
@@ -52,6 +52,8 @@ pub struct ClusterState {
 /// How often a change of the containers' counters alone is written (each container's every
 /// step would otherwise be a write of its cluster's status, at scale thousands).
 pub const COUNTERS_EVERY: Duration = Duration::from_secs(5);
+/// The throttler's name for writes of the counters.
+const COUNTERS_WRITE: &str = "WriteContainersCounters";
 
 impl ClusterState {
     pub fn new(ctx: Arc<Context>, shared: Arc<Shared>, cluster: WekaCluster) -> Self {
@@ -196,10 +198,12 @@ impl ClusterState {
         let Some(patch) = merge_patch(&self.status_baseline, &current) else {
             return Ok(());
         };
+        let since_counters = self.shared.throttler.last_run(self.uid(), COUNTERS_WRITE);
         if only_counters(&patch)
-            && let Some(due) = self.shared.counters_due_in(self.uid(), COUNTERS_EVERY)
+            && let Some(waited) =
+                since_counters.map(|t| t.elapsed()).filter(|w| *w < COUNTERS_EVERY)
         {
-            self.counters_deferred = Some(due);
+            self.counters_deferred = Some(COUNTERS_EVERY - waited);
             return Ok(());
         }
         let rv = self.cluster.metadata.resource_version.clone();
@@ -210,7 +214,7 @@ impl ClusterState {
                 self.cluster.metadata.resource_version = written.metadata.resource_version;
                 self.status_baseline = current;
                 // The counters are in every write (they are computed first in a pass).
-                self.shared.counters_written(self.uid());
+                self.shared.throttler.ran(self.uid(), COUNTERS_WRITE, Instant::now());
                 self.counters_deferred = None;
                 Ok(())
             }

@@ -357,7 +357,7 @@ pub fn now() -> Time {
 /// new reasons (`conditions[Ready=PodNotRunning]`), for the debug log.
 fn changed_fields(baseline: &Value, patch: &Value) -> String {
     let Some(fields) = patch.as_object() else { return String::new() };
-    let before = baseline["conditions"].as_array().cloned().unwrap_or_default();
+    let before = baseline["conditions"].as_array().map(Vec::as_slice).unwrap_or_default();
     let mut names = Vec::new();
     for (key, value) in fields {
         let Some(list) = value.as_array().filter(|_| key == "conditions") else {
