@@ -70,8 +70,10 @@ pub async fn run_flow<S: FlowState + 'static>(
         let key = state.throttle_key();
         let now: Instant = clock.now();
         let interval = step.interval(state);
+        let inputs = step.rerun_on.map(|inputs| inputs(state));
         if let Some(interval) = interval
             && !throttler.due(&key, step.name, interval, now)
+            && inputs.is_none_or(|inputs| !throttler.inputs_changed(&key, step.name, inputs))
         {
             trace.push((step.name, StepTrace::Throttled));
             continue;
@@ -81,7 +83,7 @@ pub async fn run_flow<S: FlowState + 'static>(
             Ok(()) => {
                 trace.push((step.name, StepTrace::Ran));
                 if interval.is_some() {
-                    throttler.ran(&key, step.name, now);
+                    throttler.ran_with(&key, step.name, now, inputs);
                 }
                 if let Some(once) = step.once {
                     state.set_condition(Desired::new(

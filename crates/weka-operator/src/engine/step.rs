@@ -28,6 +28,9 @@ pub struct Step<S: 'static> {
     /// As `throttle`, the interval read from the state when the step's turn comes (e.g. from
     /// the operator's configuration); `throttle` wins when both are set.
     pub throttle_by: Option<fn(&S) -> Duration>,
+    /// A fingerprint of what the step acts on: a throttled step runs before its interval is
+    /// up when this differs from the one its last successful run saw.
+    pub rerun_on: Option<fn(&S) -> u64>,
     /// A success ends the flow for this reconcile.
     pub finish: bool,
 }
@@ -43,6 +46,7 @@ impl<S: 'static> Step<S> {
             on_error: OnError::Abort,
             throttle: None,
             throttle_by: None,
+            rerun_on: None,
             finish: false,
         }
     }
@@ -75,6 +79,13 @@ impl<S: 'static> Step<S> {
     /// Throttled by an interval the state knows only at run time.
     pub const fn throttled_by(mut self, interval: fn(&S) -> Duration) -> Self {
         self.throttle_by = Some(interval);
+        self
+    }
+
+    /// A throttled step also runs as soon as `inputs` changes (e.g. a list of endpoints it
+    /// publishes), not only once per interval.
+    pub const fn or_when_changed(mut self, inputs: fn(&S) -> u64) -> Self {
+        self.rerun_on = Some(inputs);
         self
     }
 

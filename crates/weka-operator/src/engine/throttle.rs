@@ -20,27 +20,46 @@ impl Clock for SystemClock {
     }
 }
 
-/// Last successful runs of throttled steps, keyed by (object, step).
+/// Last successful runs of throttled steps, keyed by (object, step): when, and the
+/// fingerprint of the inputs the run saw, for steps that rerun as soon as those change.
 #[derive(Default)]
 pub struct Throttler {
-    last_run: Mutex<HashMap<(String, &'static str), Instant>>,
+    last_run: Mutex<HashMap<(String, &'static str), (Instant, Option<u64>)>>,
 }
 
 impl Throttler {
     /// Whether the step may run now.
     pub fn due(&self, key: &str, step: &'static str, interval: Duration, now: Instant) -> bool {
         let map = self.last_run.lock().expect("throttler lock");
-        map.get(&(key.to_string(), step)).is_none_or(|last| now.duration_since(*last) >= interval)
+        map.get(&(key.to_string(), step))
+            .is_none_or(|(last, _)| now.duration_since(*last) >= interval)
+    }
+
+    /// Whether the step's inputs differ from those of its last successful run (true when it
+    /// has not run, or ran without recording them).
+    pub fn inputs_changed(&self, key: &str, step: &'static str, inputs: u64) -> bool {
+        let map = self.last_run.lock().expect("throttler lock");
+        map.get(&(key.to_string(), step)).is_none_or(|(_, seen)| *seen != Some(inputs))
     }
 
     /// Records a successful run.
     pub fn ran(&self, key: &str, step: &'static str, now: Instant) {
-        self.last_run.lock().expect("throttler lock").insert((key.to_string(), step), now);
+        self.ran_with(key, step, now, None);
+    }
+
+    /// Records a successful run and the fingerprint of the inputs it saw.
+    pub fn ran_with(&self, key: &str, step: &'static str, now: Instant, inputs: Option<u64>) {
+        let mut map = self.last_run.lock().expect("throttler lock");
+        map.insert((key.to_string(), step), (now, inputs));
     }
 
     /// When the step last succeeded for the object, if it did since the process started.
     pub fn last_run(&self, key: &str, step: &'static str) -> Option<Instant> {
-        self.last_run.lock().expect("throttler lock").get(&(key.to_string(), step)).copied()
+        self.last_run
+            .lock()
+            .expect("throttler lock")
+            .get(&(key.to_string(), step))
+            .map(|(at, _)| *at)
     }
 
     /// Forgets an object (on deletion), so the map does not grow without bound.

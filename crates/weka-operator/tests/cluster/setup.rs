@@ -104,7 +104,14 @@ async fn a_small_cluster_is_formed_with_its_secrets_users_and_ports_and_becomes_
     assert_eq!(keys(&client), ["join-secret", "org", "password", "username"]);
     let csi = env.secrets().get("weka-csi-alpha").await.unwrap();
     assert_eq!(keys(&csi), ["endpoints", "organization", "password", "scheme", "username"]);
-    assert_eq!(value(&csi, "endpoints").split(',').count(), 10);
+    // The endpoints list every operational container: written when the secret is created,
+    // then refreshed as soon as more containers become operational (not after 5 minutes).
+    let secrets = env.secrets();
+    env.wait_for("the CSI endpoints listing all 10 containers", || async {
+        let csi = secrets.get("weka-csi-alpha").await.ok()?;
+        (value(&csi, "endpoints").split(',').count() == 10).then_some(())
+    })
+    .await;
     assert_eq!(value(&csi, "scheme"), "https");
 
     // The default admin user stays for the grace period (5 minutes), while pods pick up

@@ -137,6 +137,7 @@ static MAIN_STEPS: &[Step<ClusterState>] = &[
     /* 5 */
     Step::new("UpdateCsiLoginCredentials", credentials::ensure_csi_credentials)
         .throttled(CSI_REFRESH)
+        .or_when_changed(credentials::csi_targets_fingerprint)
         .continue_on_error(),
     /* 6 */
     Step::new("applyCsiLoginCredentials", credentials::apply_csi_credentials).once(

@@ -181,6 +181,25 @@ async fn a_step_throttled_by_the_state_reads_its_interval_when_its_turn_comes() 
 }
 
 #[tokio::test]
+async fn a_throttled_step_reruns_early_when_its_inputs_change() {
+    fn inputs(toy: &Toy) -> u64 {
+        u64::from(toy.ready)
+    }
+    static FLOW: &[Step<Toy>] =
+        &[Step::new("c", c).throttled(Duration::from_secs(300)).or_when_changed(inputs)];
+    let clock = Fixed(Mutex::new(Instant::now()));
+    let throttler = Throttler::default();
+    let mut toy = Toy::default();
+    run(FLOW, &mut toy, &throttler, &clock).await;
+    run(FLOW, &mut toy, &throttler, &clock).await;
+    assert_eq!(toy.log, ["c"], "same inputs, interval not up: throttled");
+    toy.ready = true;
+    run(FLOW, &mut toy, &throttler, &clock).await;
+    run(FLOW, &mut toy, &throttler, &clock).await;
+    assert_eq!(toy.log, ["c", "c"], "changed inputs run once, then throttled again");
+}
+
+#[tokio::test]
 async fn a_finishing_step_ends_the_flow() {
     static FLOW: &[Step<Toy>] = &[Step::new("a", a).finish_on_success(), Step::new("c", c)];
     let mut toy = Toy::default();

@@ -138,19 +138,7 @@ pub fn apply_client_credentials(s: &mut ClusterState) -> StepFuture<'_> {
 /// `nfsTargetIps` kept current.
 pub fn ensure_csi_credentials(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
-        let subnets = s
-            .cluster
-            .spec
-            .csi_config
-            .as_ref()
-            .and_then(|c| c.endpoints_subnets.clone())
-            .unwrap_or_default();
-        let endpoints = selection::endpoints(&s.containers, 30, &subnets);
-        let nfs_ips: Vec<String> = selection::operational(&s.containers, 30, &[ContainerMode::Nfs])
-            .into_iter()
-            .filter(|c| c.spec.mode == ContainerMode::Nfs)
-            .filter_map(|c| selection::management_ips(c).into_iter().next())
-            .collect();
+        let (endpoints, nfs_ips) = csi_targets(s);
         let api = secrets_api(s);
         let name = secrets::csi_secret_name(&s.cluster);
         let existing = api
@@ -183,6 +171,33 @@ pub fn ensure_csi_credentials(s: &mut ClusterState) -> StepFuture<'_> {
             .map(drop)
             .map_err(|e| api_error("SecretUpdateFailed", "update the CSI secret", e))
     })
+}
+
+/// What the CSI secret publishes: the management endpoints (restricted to the spec's CSI
+/// subnets when set) and the NFS targets, from the operational containers.
+fn csi_targets(s: &ClusterState) -> (Vec<String>, Vec<String>) {
+    let subnets = s
+        .cluster
+        .spec
+        .csi_config
+        .as_ref()
+        .and_then(|c| c.endpoints_subnets.clone())
+        .unwrap_or_default();
+    let endpoints = selection::endpoints(&s.containers, 30, &subnets);
+    let nfs_ips = selection::operational(&s.containers, 30, &[ContainerMode::Nfs])
+        .into_iter()
+        .filter(|c| c.spec.mode == ContainerMode::Nfs)
+        .filter_map(|c| selection::management_ips(c).into_iter().next())
+        .collect();
+    (endpoints, nfs_ips)
+}
+
+/// A fingerprint of `csi_targets`: `UpdateCsiLoginCredentials` runs as soon as it changes
+/// (a container became operational or left), not only every `CSI_REFRESH`.
+pub fn csi_targets_fingerprint(s: &ClusterState) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&csi_targets(s), &mut hasher);
+    std::hash::Hasher::finish(&hasher)
 }
 
 /// `applyCsiLoginCredentials`: the CSI user, role `clusteradmin`.
