@@ -24,8 +24,11 @@ impl Clock for SystemClock {
 /// fingerprint of the inputs the run saw, for steps that rerun as soon as those change.
 #[derive(Default)]
 pub struct Throttler {
-    last_run: Mutex<HashMap<(String, &'static str), (Instant, Option<u64>)>>,
+    last_run: Mutex<HashMap<(String, &'static str), LastRun>>,
 }
+
+/// When a step last succeeded, and the fingerprint of its inputs then, if it keeps one.
+type LastRun = (Instant, Option<u64>);
 
 impl Throttler {
     /// Whether the step may run now.
