@@ -177,6 +177,24 @@ async fn a_small_cluster_is_formed_with_its_secrets_users_and_ports_and_becomes_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn io_starts_once_a_drive_is_active_without_a_failed_attempt_before() {
+    let env = Env::with_backends(5).await;
+    // Added drives phase in for 3 s before they are active; WEKA refuses start-io until one is.
+    env.runtime.with_world(|w| {
+        let latencies = wekasim::latency::Latencies {
+            drive_activate: Duration::from_secs(3),
+            ..wekasim::latency::Latencies::zero()
+        };
+        w.set_latencies(latencies)
+    });
+    env.create_cluster(small_cluster("phasing", 5, 5, json!({}))).await;
+    env.kubectl_wait_ready("phasing", Duration::from_secs(120)).await;
+    env.wait_event("phasing", "IoStarted").await;
+    assert_eq!(env.events("phasing", "StartIoFailed").await, Vec::<String>::new());
+    env.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_naming_no_usable_template_says_so_and_recovers_when_fixed() {
     let env = Env::with_backends(0).await;
     env.create_cluster(small_cluster("beta", 5, 5, json!({"template": "huge"}))).await;

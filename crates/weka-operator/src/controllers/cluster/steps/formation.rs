@@ -250,7 +250,12 @@ pub fn wait_for_drives_add(s: &mut ClusterState) -> StepFuture<'_> {
         let cli = s.active_cli()?.with_timeout(STATUS_TIMEOUT);
         let status = cli.status().await.map_err(|e| weka_failed("WekaStatusFailed", e))?;
         let total = status.drives.total.max(0) as usize;
-        if total >= min {
+        // Upstream moves on to start-io as soon as the drives are added; WEKA refuses to
+        // start IO while none is active yet (drives phase in after they are added), which
+        // upstream meets with a failure and a growing backoff. Waiting here for the first
+        // active drive polls instead.
+        let active = status.drives.active.max(0) as usize;
+        if total >= min && (active > 0 || min == 0) {
             s.event(
                 EventType::Normal,
                 "DrivesAdded",
@@ -259,9 +264,13 @@ pub fn wait_for_drives_add(s: &mut ClusterState) -> StepFuture<'_> {
             .await;
             return Ok(());
         }
-        let message = format!(
-            "Min drives num not added to the cluster yet, added drives: {total}, min drives: {min}"
-        );
+        let message = if total >= min {
+            format!("{total} drives are in the cluster; waiting for the first to become active")
+        } else {
+            format!(
+                "Min drives num not added to the cluster yet, added drives: {total}, min drives: {min}"
+            )
+        };
         s.note("WaitingForDrives", &message).await;
         Err(StepError::poll("WaitingForDrives", message, s.shared.timing.weka_poll))
     })
