@@ -17,6 +17,7 @@ mod node_info;
 mod node_triggers;
 mod object;
 mod outcome;
+mod pod_notes;
 mod readiness;
 mod settings;
 mod shared;

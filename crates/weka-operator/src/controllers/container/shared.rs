@@ -16,6 +16,7 @@ use crate::runtime::Context;
 use crate::weka::{KubePodExec, PodExec};
 
 use super::helper_waiters::HelperWaiters;
+use super::pod_notes::PodNotes;
 use super::settings::pod_settings;
 
 /// Timing of the controller's requeues.
@@ -64,6 +65,8 @@ pub struct Shared {
     pub polls: PollBackoff,
     /// Containers waiting on a helper's result, woken when it has one.
     pub helper_waiters: HelperWaiters,
+    /// What was already done to each container's current pod.
+    pub pod_notes: PodNotes,
     recorder: OnceLock<Recorder>,
     exec: OnceLock<Arc<dyn PodExec>>,
     settings: OnceLock<PodSettings>,
@@ -82,6 +85,7 @@ impl Shared {
             own_status_writes: Mutex::default(),
             polls: PollBackoff::default(),
             helper_waiters: HelperWaiters::default(),
+            pod_notes: PodNotes::default(),
             recorder: OnceLock::new(),
             exec: OnceLock::new(),
             settings: OnceLock::new(),
@@ -221,6 +225,7 @@ impl Shared {
         lock(&self.event_times).retain(|(k, _), _| k != key);
         lock(&self.own_status_writes).remove(key);
         self.polls.done(key);
+        self.pod_notes.forget(key);
     }
 
     /// Whether this reconcile should start the discovery `key` (a node on one boot): not when

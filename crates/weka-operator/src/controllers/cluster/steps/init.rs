@@ -41,15 +41,14 @@ pub fn validate_template(s: &mut ClusterState) -> StepFuture<'_> {
     Box::pin(async move {
         let Err(err) = &s.template else { return Ok(()) };
         let (reason, message) = (err.reason(), err.to_string());
-        let changed = s.set_condition_now(Desired::new(
+        // Written with Ready and Progressing when the flow concludes on this wait: one write,
+        // and a reader never sees PodsCreated without the matching Ready.
+        s.set_condition_now(Desired::new(
             cond::PODS_CREATED,
             Status::False,
             reason,
             message.clone(),
         ));
-        if changed {
-            s.persist_status().await?;
-        }
         s.warn(reason, &message).await;
         Err(StepError::wait(reason, message))
     })

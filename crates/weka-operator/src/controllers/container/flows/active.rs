@@ -202,7 +202,7 @@ pub static STEPS: &[Step<ContainerState>] =
             POD_SET,
         ]),
         /* 46 */
-        Step::new("PeriodicReconcileManagementIPs", local_status::reconcile_management_ips)
+        Step::new("PeriodicReconcileManagementIPs", local_status::refresh_management_ips)
             .when(&[STATUS_RUNNING, BACKEND_OR_CLIENT, POD_SET])
             .throttled(THREE_MINUTES)
             .continue_on_error(),

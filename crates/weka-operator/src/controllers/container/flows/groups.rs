@@ -7,18 +7,21 @@ use crate::controllers::container::steps::{csi, metrics};
 use crate::engine::Step;
 
 /// [metrics] 1/2: the agent's counts copied to `status.stats`, every polling interval.
+/// Upstream asks as soon as there is a pod, and until WEKA has created the container (its
+/// local socket) every pass fails and retries; here it waits until `weka local ps` lists it.
 pub const SET_STATUS_METRICS: Step<ContainerState> =
     Step::new("SetStatusMetrics", metrics::set_status_metrics)
-        .when(&[METRICS_ENABLED, POD_SET, REPORTS_STATUS_METRICS])
+        .when(&[METRICS_ENABLED, POD_SET, REPORTS_STATUS_METRICS, LISTED_BY_WEKA])
         .throttled_by(metrics::polling_rate)
         .continue_on_error();
 
 /// [metrics] 2/2: the container registered with its node's agent (throttled inside, per pod
-/// status). Upstream's third step, `ReportOtelMetrics`, feeds OpenTelemetry spans, which
-/// this operator does not emit.
+/// status), once it has a node (upstream tries before and fails on every pass until then).
+/// Upstream's third step, `ReportOtelMetrics`, feeds OpenTelemetry spans, which this
+/// operator does not emit.
 pub const REGISTER_ON_METRICS: Step<ContainerState> =
     Step::new("RegisterContainerOnMetrics", metrics::register_container_on_metrics)
-        .when(&[METRICS_ENABLED, REGISTERS_ON_METRICS])
+        .when(&[METRICS_ENABLED, REGISTERS_ON_METRICS, ON_A_NODE])
         .continue_on_error();
 
 /// `GetWekaClient`: the owning WekaClient of a container that manages CSI.

@@ -32,6 +32,12 @@ pub const POD_PENDING_UNPINNED: P = ("pending pod without spec.nodeAffinity", |s
 });
 
 pub const NODE_SET: P = ("node known", |s| s.node.is_some());
+pub const ON_A_NODE: P = ("node affinity or a scheduled pod", |s| {
+    crate::controllers::container::steps::node_agent::container_node(s).is_some()
+});
+pub const LISTED_BY_WEKA: P = ("weka local ps listed the container", |s| {
+    s.status().internal_status.as_deref().is_some_and(|i| !i.is_empty())
+});
 pub const NODE_READY: P = ("node is ready", |s| s.node_ready());
 pub const NODE_UNSCHEDULABLE: P = ("node is cordoned", |s| s.node_unschedulable());
 pub const NO_STATUS_NODE_AFFINITY: P = ("status.nodeAffinity is not set", |s| {

@@ -18,40 +18,65 @@ use crate::weka::WekaError;
 /// `weka local ps` gets 10 s.
 const LOCAL_PS_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// `ReconcileManagementIPs` / `PeriodicReconcileManagementIPs`: the IPs the runtime wrote to
+/// `ReconcileManagementIPs`: the IPs the runtime wrote to
 /// `/opt/weka/k8s-runtime/management_ips` go to `status.managementIPs` and the printer column.
-/// Until the runtime writes the file, the step waits.
+/// Until the runtime writes the file, the step waits. Upstream reads the file on every pass
+/// until the container is Running; the runtime writes it once, so it is read once per pod
+/// here (a pass whose status write was lost sets the IPs again from what was read).
 pub fn reconcile_management_ips(s: &mut ContainerState) -> StepFuture<'_> {
     Box::pin(async move {
-        let ips = match s.cli().management_ips().await {
-            Ok(ips) if !ips.is_empty() => ips,
-            Ok(_) | Err(WekaError::CommandFailed { .. }) => {
-                return Err(StepError::poll(
-                    "ManagementIPsPending",
-                    "the runtime has not written the management IPs yet",
-                    QUARTER_MINUTE,
-                ));
+        let pod = s.pod.as_ref().and_then(|p| p.metadata.uid.clone()).unwrap_or_default();
+        match s.shared.pod_notes.management_ips(s.uid(), &pod) {
+            Some(ips) => {
+                set_management_ips(s, ips);
+                Ok(())
             }
-            Err(err) if err.is_container_gone() => {
-                return Err(StepError::wait(
-                    "ContainerNotRunning",
-                    format!("the WEKA container does not run: {err}"),
-                ));
-            }
-            Err(err) => {
-                s.set_error_status().await?;
-                return Err(StepError::failed("ReconcileManagementIPsError", err));
-            }
-        };
-        if s.status().management_ips.as_ref() == Some(&ips) {
-            return Ok(());
+            None => read_management_ips(s, &pod).await,
         }
-        let status = s.status_mut();
-        status.printer.get_or_insert_with(Default::default).management_ips =
-            Some(printer_ips(&ips));
-        status.management_ips = Some(ips);
-        Ok(())
     })
+}
+
+/// `PeriodicReconcileManagementIPs`: the file read again (every few minutes, throttled).
+pub fn refresh_management_ips(s: &mut ContainerState) -> StepFuture<'_> {
+    Box::pin(async move {
+        let pod = s.pod.as_ref().and_then(|p| p.metadata.uid.clone()).unwrap_or_default();
+        read_management_ips(s, &pod).await
+    })
+}
+
+async fn read_management_ips(s: &mut ContainerState, pod: &str) -> Result<(), StepError> {
+    let ips = match s.cli().management_ips().await {
+        Ok(ips) if !ips.is_empty() => ips,
+        Ok(_) | Err(WekaError::CommandFailed { .. }) => {
+            return Err(StepError::poll(
+                "ManagementIPsPending",
+                "the runtime has not written the management IPs yet",
+                QUARTER_MINUTE,
+            ));
+        }
+        Err(err) if err.is_container_gone() => {
+            return Err(StepError::wait(
+                "ContainerNotRunning",
+                format!("the WEKA container does not run: {err}"),
+            ));
+        }
+        Err(err) => {
+            s.set_error_status().await?;
+            return Err(StepError::failed("ReconcileManagementIPsError", err));
+        }
+    };
+    s.shared.pod_notes.read_management_ips(s.uid(), pod, &ips);
+    set_management_ips(s, ips);
+    Ok(())
+}
+
+fn set_management_ips(s: &mut ContainerState, ips: Vec<String>) {
+    if s.status().management_ips.as_ref() == Some(&ips) {
+        return;
+    }
+    let status = s.status_mut();
+    status.printer.get_or_insert_with(Default::default).management_ips = Some(printer_ips(&ips));
+    status.management_ips = Some(ips);
 }
 
 /// `ReconcileWekaLocalStatus`: `weka local ps` in the pod → `status.status` (unless a

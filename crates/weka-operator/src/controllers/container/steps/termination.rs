@@ -31,8 +31,8 @@ use crate::pod::{ModeTraits, has_frontend};
 /// container is deactivated instead (`podTerminationDeactivationTimeout`).
 const DEACTIVATION_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// How the runtime is told to stop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How the runtime is told to stop (ordered: a force stop also allows a graceful one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stop {
     /// `/tmp/.allow-stop`, `weka local stop -g`.
     Graceful,
@@ -82,9 +82,13 @@ fn is_cri_o(node: &Node) -> bool {
         .is_some_and(|i| i.container_runtime_version.contains("cri-o"))
 }
 
+/// A permission handed to a terminating pod is handed again only after this long (in case
+/// it was lost); until then the passes that wait for the pod to go leave it alone.
+const ALLOW_AGAIN_AFTER: Duration = QUARTER_MINUTE;
+
 /// Writes the stop marker in the pod (errors from a pod whose container is gone are success).
 /// The node agent gets the same permission first (best effort; it is the only way in where
-/// exec is not possible).
+/// exec is not possible). Noted for the pod once written.
 async fn allow(s: &ContainerState, pod: &Pod, stop: Stop) -> Result<(), crate::weka::WekaError> {
     if let Some(node) = pod_node(s, pod).filter(|n| node_is_ready(n)) {
         send_via_agent(s, pod, &node, stop).await;
@@ -93,7 +97,19 @@ async fn allow(s: &ContainerState, pod: &Pod, stop: Stop) -> Result<(), crate::w
     match stop {
         Stop::Graceful => cli.allow_stop().await,
         Stop::Force => cli.allow_force_stop().await,
-    }
+    }?;
+    s.shared.pod_notes.allowed_stop(s.uid(), &pod_uid(pod), stop);
+    Ok(())
+}
+
+fn pod_uid(pod: &Pod) -> String {
+    pod.metadata.uid.clone().unwrap_or_default()
+}
+
+/// Whether this terminating pod was allowed to stop (at least as hard as `stop`) recently.
+fn recently_allowed(s: &ContainerState, pod: &Pod, stop: Stop) -> bool {
+    pod_is_terminating(pod)
+        && s.shared.pod_notes.stop_allowed(s.uid(), &pod_uid(pod), stop, ALLOW_AGAIN_AFTER)
 }
 
 /// Upstream's `stopAndEnsureNoPod` / `stopForceAndEnsureNoPod`: delete the pod, tell the
@@ -113,6 +129,13 @@ pub async fn ensure_no_pod(s: &mut ContainerState, stop: Stop) -> Result<(), Ste
     // only in memory until the pass ends) is written before the pod goes: a restart between
     // the two would otherwise find no pod and no record, and create a pod to deactivate again.
     s.persist_status().await?;
+    let how = if stop == Stop::Force { "force-stop" } else { "stop" };
+    if recently_allowed(s, &pod, stop) {
+        // Deleted and told on an earlier pass: its removal (the pod watch) comes next.
+        s.pod = Some(Arc::new(pod));
+        let message = format!("pod deleted and allowed to {how}; waiting for it to go away");
+        return Err(StepError::poll("PodStopping", message, QUARTER_MINUTE));
+    }
     delete_pod(s, &pod).await?;
     let node = pod_node(s, &pod);
     let reachable = node.as_deref().is_some_and(|n| node_is_ready(n) && !is_cri_o(n));
@@ -120,8 +143,14 @@ pub async fn ensure_no_pod(s: &mut ContainerState, stop: Stop) -> Result<(), Ste
         send_via_agent(s, &pod, node, stop).await;
     }
     if reachable {
-        if let Err(err) = allow(s, &pod, stop).await {
-            tracing::warn!(error = %err, ?stop, "cannot write the stop marker");
+        match allow(s, &pod, stop).await {
+            Ok(()) => {}
+            // The pod's container already exited (a one-off that finished): nothing to tell.
+            Err(err) if err.is_container_gone() => {
+                tracing::debug!(error = %err, ?stop, "no stop marker: the container is gone");
+                s.shared.pod_notes.allowed_stop(s.uid(), &pod_uid(&pod), stop);
+            }
+            Err(err) => tracing::warn!(error = %err, ?stop, "cannot write the stop marker"),
         }
         if s.mode().has_agent()
             && let Err(err) = s.cli().stop_local(stop == Stop::Force).await
@@ -130,7 +159,6 @@ pub async fn ensure_no_pod(s: &mut ContainerState, stop: Stop) -> Result<(), Ste
         }
     }
     s.pod = Some(Arc::new(pod));
-    let how = if stop == Stop::Force { "force-stop" } else { "stop" };
     let message = match reachable {
         true => format!("pod deleted and allowed to {how}; waiting for it to go away"),
         false => "pod deleted; its node cannot be reached, waiting for it to go away".to_string(),
@@ -241,7 +269,10 @@ pub fn handle_pod_termination(s: &mut ContainerState) -> StepFuture<'_> {
             }
         }
 
-        match allow(s, &pod, Stop::Graceful).await {
+        // Told on an earlier pass: only a force-stop allowed since (or a deactivation
+        // timeout) changes what to do.
+        let told = recently_allowed(s, &pod, Stop::Graceful);
+        match if told { Ok(()) } else { allow(s, &pod, Stop::Graceful).await } {
             Ok(()) => {}
             // The pod finished terminating while this pass looked at its cached copy: its
             // removal, which the pod watch announces, is what comes next.
@@ -265,7 +296,9 @@ pub fn handle_pod_termination(s: &mut ContainerState) -> StepFuture<'_> {
                     "the pod did not stop in time: the container is deactivated instead",
                 ));
             }
-            if let Err(err) = s.cli().stop_local(force).await {
+            if (!told || force)
+                && let Err(err) = s.cli().stop_local(force).await
+            {
                 tracing::warn!(error = %err, force, "weka local stop failed");
             }
         }
