@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
 
 use crate::nodes::Nodes;
@@ -63,9 +62,45 @@ fn phase(pod: &Value) -> &str {
     pod.pointer("/status/phase").and_then(Value::as_str).unwrap_or("")
 }
 
+/// What routing a request into a pod needs of it, read from the stored object without
+/// decoding the whole pod (the forward proxy looks at every hostNetwork pod on a node).
+#[derive(Clone, Debug, Default)]
+pub struct PodTarget {
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    pub node: String,
+    /// Its containers in spec order, then its init containers (running sidecars).
+    pub containers: Vec<String>,
+}
+
+impl PodTarget {
+    pub fn of(pod: &Value) -> Self {
+        let text = |pointer: &str| pod.pointer(pointer).and_then(Value::as_str).unwrap_or("");
+        let names = |list: &str| {
+            pod.pointer(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let mut containers = names("/spec/containers");
+        containers.extend(names("/spec/initContainers"));
+        PodTarget {
+            name: text("/metadata/name").to_string(),
+            namespace: text("/metadata/namespace").to_string(),
+            uid: text("/metadata/uid").to_string(),
+            node: text("/spec/nodeName").to_string(),
+            containers,
+        }
+    }
+}
+
 /// The unfinished pods whose status names `ip` as theirs, Running ones first. hostNetwork pods
 /// report their node's InternalIP, so a node address finds every hostNetwork pod on it.
-pub fn pods_with_ip(api: &ApiServer, ip: &str) -> Vec<Pod> {
+pub fn pods_with_ip(api: &ApiServer, ip: &str) -> Vec<PodTarget> {
     let Some(resource) = api.registry.lookup("", "v1", "pods") else {
         return Vec::new();
     };
@@ -77,7 +112,7 @@ pub fn pods_with_ip(api: &ApiServer, ip: &str) -> Vec<Pod> {
         .filter(|pod| holds_ip(pod, ip) && !matches!(phase(pod), "Succeeded" | "Failed"))
         .collect();
     found.sort_by_key(|pod| phase(pod) != "Running");
-    found.iter().filter_map(|pod| serde_json::from_value((**pod).clone()).ok()).collect()
+    found.iter().map(|pod| PodTarget::of(pod)).collect()
 }
 
 /// Hands `request` to the running containers of `pod` (its containers in spec order, then
@@ -85,18 +120,16 @@ pub fn pods_with_ip(api: &ApiServer, ip: &str) -> Vec<Pod> {
 /// not run on a simulated node.
 pub async fn send_to_pod(
     nodes: Option<&Nodes>,
-    pod: &Pod,
+    pod: &PodTarget,
     port: u16,
     request: &PodRequest,
 ) -> Option<http::Response<Bytes>> {
-    let node = pod.spec.as_ref()?.node_name.as_deref().filter(|n| !n.is_empty())?;
-    let uid = pod.metadata.uid.as_deref()?;
-    let runtime = nodes?.kubelet(node)?.pod(uid)?;
-    let spec = pod.spec.as_ref()?;
-    let order =
-        spec.containers.iter().chain(spec.init_containers.iter().flatten()).map(|c| c.name.clone());
-    for container in order {
-        let Some(slot) = runtime.slot(&container) else {
+    if pod.node.is_empty() || pod.uid.is_empty() {
+        return None;
+    }
+    let runtime = nodes?.kubelet(&pod.node)?.pod(&pod.uid)?;
+    for container in &pod.containers {
+        let Some(slot) = runtime.slot(container) else {
             continue;
         };
         let Some(ctx) = slot.ctx.as_ref() else {
@@ -104,8 +137,7 @@ pub async fn send_to_pod(
         };
         if let Some(answer) = slot.behaviour.http(ctx, port, request.to_http()) {
             tracing::debug!(
-                pod = pod.metadata.name.as_deref().unwrap_or(""),
-                %container, port, method = %request.method, uri = %request.uri,
+                pod = %pod.name, %container, port, method = %request.method, uri = %request.uri,
                 "pod network request served"
             );
             return Some(answer.await);

@@ -18,11 +18,10 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{Method, StatusCode, Uri, header};
-use k8s_openapi::api::core::v1::Pod;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::dial::{DialError, PodRequest, address, pods_with_ip, send_to_pod};
+use super::dial::{DialError, PodRequest, PodTarget, address, pods_with_ip, send_to_pod};
 use super::headers;
 use crate::faults::{FaultAction, RequestFacts};
 use crate::routes::proxy_verb;
@@ -122,14 +121,14 @@ async fn forward(State(api): State<Arc<ApiServer>>, request: Request) -> Respons
 }
 
 /// The fault rules for the pod's proxy subresource: latency waits here, an error answers.
-async fn faults(api: &ApiServer, method: &Method, pod: &Pod) -> Option<Response> {
+async fn faults(api: &ApiServer, method: &Method, pod: &PodTarget) -> Option<Response> {
     let verb = proxy_verb(method);
     let facts = RequestFacts {
         verb: &verb,
         resource: "pods",
         subresource: Some("proxy"),
-        namespace: pod.metadata.namespace.as_deref(),
-        name: pod.metadata.name.as_deref(),
+        namespace: Some(pod.namespace.as_str()),
+        name: Some(pod.name.as_str()),
     };
     for action in api.faults.take(&facts) {
         match action {

@@ -19,4 +19,4 @@ pub mod forward_proxy;
 mod headers;
 pub mod pod_proxy;
 
-pub use dial::{DialError, PodRequest, address, pods_with_ip, send_to_pod};
+pub use dial::{DialError, PodRequest, PodTarget, address, pods_with_ip, send_to_pod};

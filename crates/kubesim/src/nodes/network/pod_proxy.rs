@@ -14,7 +14,7 @@ use http::Uri;
 use http::request::Parts;
 use k8s_openapi::api::core::v1::Pod;
 
-use super::dial::{DialError, PodRequest, address, send_to_pod};
+use super::dial::{DialError, PodRequest, PodTarget, address, send_to_pod};
 use super::headers;
 use crate::errors::{Error, ResourceName, Result};
 use crate::routes::PodProxyPath;
@@ -55,7 +55,7 @@ pub async fn serve(
         body,
     };
     let nodes = api.nodes.get().cloned();
-    match send_to_pod(nodes.as_deref(), &pod, port, &request).await {
+    match send_to_pod(nodes.as_deref(), &PodTarget::of(&stored), port, &request).await {
         Some(answer) => {
             let (mut head, body) = answer.into_parts();
             headers::strip_hop_by_hop(&mut head.headers);
