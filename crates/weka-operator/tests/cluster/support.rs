@@ -118,6 +118,7 @@ pub fn container_timing() -> ContainerTiming {
         safety_requeue: Duration::from_secs(10),
         min_backoff: Duration::from_millis(200),
         max_backoff: Duration::from_secs(2),
+        ..ContainerTiming::default()
     }
 }
 

@@ -67,6 +67,7 @@ pub fn test_timing() -> Timing {
         safety_requeue: Duration::from_secs(60),
         min_backoff: Duration::from_millis(500),
         max_backoff: Duration::from_secs(5),
+        ..Timing::default()
     }
 }
 

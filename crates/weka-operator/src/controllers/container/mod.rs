@@ -25,6 +25,7 @@ mod state;
 #[cfg(test)]
 mod state_tests;
 mod steps;
+mod wait_records;
 
 use std::sync::Arc;
 use std::time::Duration;

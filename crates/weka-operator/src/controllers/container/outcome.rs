@@ -2,7 +2,8 @@
 //!
 //! - Waiting: `Progressing` True and `Ready` False with the wait's reason and message; a
 //!   requeue only when the wait is on WEKA state (no watch announces it), else the watches
-//!   bring the next reconcile (with a long safety requeue).
+//!   bring the next reconcile (with a long safety requeue). A wait that changes nothing else
+//!   in the status is written only once it lasted a moment ([`super::wait_records`]).
 //! - Completed: `Progressing` False; `Ready` as the mode defines it ([`readiness`]); a
 //!   periodic refresh (sooner while not ready: WEKA's state is polled).
 //! - Polls (waits on WEKA state, and not ready yet) start at a second and back off to their
@@ -35,20 +36,28 @@ pub async fn conclude(
     match report.outcome {
         FlowOutcome::Waiting { step, wait } => {
             tracing::debug!(step, reason = wait.reason, message = %wait.message, "waiting");
+            // When the wait is to be written if it lasts: how much longer that is.
+            let mut record_in = None;
             if wait.reason != CONFLICT {
                 set(s, cond::PROGRESSING, Status::True, wait.reason, &wait.message, generation);
                 set(s, cond::READY, Status::False, wait.reason, &wait.message, generation);
-                if write(s).await? == Written::Stale {
+                let waited = s.shared.waits.waited(s.uid(), wait.reason);
+                if s.only_wait_conditions_changed() && waited < timing.record_waits_after {
+                    tracing::trace!(reason = wait.reason, "the wait is written if it lasts");
+                    record_in = Some(timing.record_waits_after - waited);
+                } else if write(s).await? == Written::Stale {
                     return Ok(Action::requeue(STALE_RETRY));
                 }
             }
             s.shared.succeeded(s.uid());
-            Ok(match (wait.recheck_after, s.needs_spec_change) {
-                (Some(after), _) => {
-                    Action::requeue(s.shared.polls.interval(s.uid(), wait.reason, after))
-                }
-                (None, true) => Action::await_change(),
-                (None, false) => Action::requeue(timing.safety_requeue),
+            let next = match (wait.recheck_after, s.needs_spec_change) {
+                (Some(after), _) => Some(s.shared.polls.interval(s.uid(), wait.reason, after)),
+                (None, true) => None,
+                (None, false) => Some(timing.safety_requeue),
+            };
+            Ok(match next.into_iter().chain(record_in).min() {
+                Some(after) => Action::requeue(after),
+                None => Action::await_change(),
             })
         }
         FlowOutcome::Completed | FlowOutcome::Finished { .. } => {
@@ -74,6 +83,7 @@ pub async fn conclude(
             if readiness.is_ok() {
                 s.shared.polls.done(s.uid());
             }
+            s.shared.waits.forget(s.uid());
             if write(s).await? == Written::Stale {
                 return Ok(Action::requeue(STALE_RETRY));
             }

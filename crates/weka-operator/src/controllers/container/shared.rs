@@ -18,6 +18,7 @@ use crate::weka::{KubePodExec, PodExec};
 use super::helper_waiters::HelperWaiters;
 use super::pod_notes::PodNotes;
 use super::settings::pod_settings;
+use super::wait_records::WaitSightings;
 
 /// Timing of the controller's requeues.
 #[derive(Clone, Copy, Debug)]
@@ -32,6 +33,9 @@ pub struct Timing {
     /// First retry after a failure; doubled per consecutive failure up to `max_backoff`.
     pub min_backoff: Duration,
     pub max_backoff: Duration,
+    /// A wait that changes nothing in the status but `Progressing` and `Ready` is written
+    /// once it lasted this long ([`super::wait_records`]).
+    pub record_waits_after: Duration,
 }
 
 impl Default for Timing {
@@ -42,6 +46,7 @@ impl Default for Timing {
             safety_requeue: Duration::from_secs(600),
             min_backoff: Duration::from_secs(5),
             max_backoff: Duration::from_secs(300),
+            record_waits_after: Duration::from_secs(2),
         }
     }
 }
@@ -67,6 +72,8 @@ pub struct Shared {
     pub helper_waiters: HelperWaiters,
     /// What was already done to each container's current pod.
     pub pod_notes: PodNotes,
+    /// Since when each container waits for what (its wait is written once it lasts).
+    pub waits: WaitSightings,
     recorder: OnceLock<Recorder>,
     exec: OnceLock<Arc<dyn PodExec>>,
     settings: OnceLock<PodSettings>,
@@ -86,6 +93,7 @@ impl Shared {
             polls: PollBackoff::default(),
             helper_waiters: HelperWaiters::default(),
             pod_notes: PodNotes::default(),
+            waits: WaitSightings::default(),
             recorder: OnceLock::new(),
             exec: OnceLock::new(),
             settings: OnceLock::new(),
@@ -226,6 +234,7 @@ impl Shared {
         lock(&self.own_status_writes).remove(key);
         self.polls.done(key);
         self.pod_notes.forget(key);
+        self.waits.forget(key);
     }
 
     /// Whether this reconcile should start the discovery `key` (a node on one boot): not when

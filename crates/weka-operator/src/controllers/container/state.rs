@@ -14,6 +14,7 @@ use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
 use serde_json::{Value, json};
 use weka_api::conditions::{self, Desired};
+use weka_api::constants::conditions as cond;
 use weka_api::wekacontainer::{ContainerMode, WekaContainerStatus};
 use weka_api::{WekaClient, WekaCluster, WekaContainer, WekaContainerSpec};
 
@@ -150,6 +151,15 @@ impl ContainerState {
     pub fn set_condition_now(&mut self, desired: Desired<'_>) -> bool {
         let conditions = self.status_mut().conditions.get_or_insert_with(Vec::new);
         conditions::set(conditions, desired, now())
+    }
+
+    /// Whether the status differs from what was last read or written, and only in the
+    /// `Progressing` and `Ready` conditions (what a wait sets).
+    pub fn only_wait_conditions_changed(&self) -> bool {
+        let current = serde_json::to_value(&self.container.status).unwrap_or(Value::Null);
+        current != self.status_baseline
+            && without_wait_conditions(current)
+                == without_wait_conditions(self.status_baseline.clone())
     }
 
     /// Writes the status if it differs from what was last read or written: a JSON merge patch
@@ -396,3 +406,13 @@ pub fn api_error(reason: &'static str, what: &str, err: kube::Error) -> StepErro
 
 /// The wait reason of a write that lost an optimistic-concurrency race.
 pub const CONFLICT: &str = "Conflict";
+
+fn without_wait_conditions(mut status: Value) -> Value {
+    if let Some(list) = status.get_mut("conditions").and_then(Value::as_array_mut) {
+        list.retain(|c| {
+            let type_ = c.get("type").and_then(Value::as_str);
+            !matches!(type_, Some(cond::PROGRESSING | cond::READY))
+        });
+    }
+    status
+}

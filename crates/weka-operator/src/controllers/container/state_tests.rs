@@ -1,7 +1,9 @@
 //! Status writes against kubesim: a pass that read an older copy of the object must not
-//! overwrite conditions another pass stored since.
+//! overwrite conditions another pass stored since; a young wait is written only with other
+//! changes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
@@ -10,10 +12,11 @@ use serde_json::json;
 use weka_api::conditions::{self, Desired, Status};
 use weka_api::wekacontainer::WekaContainer;
 
+use super::outcome;
 use super::shared::{Shared, Timing};
 use super::state::{CONFLICT, ContainerState};
 use crate::config::Config;
-use crate::engine::StepError;
+use crate::engine::{FlowOutcome, FlowReport, StepError, Wait};
 use crate::metrics::Metrics;
 use crate::runtime::Context;
 
@@ -35,10 +38,14 @@ async fn stored_container(client: &Client) -> WekaContainer {
 }
 
 fn state_of(client: &Client, container: WekaContainer) -> ContainerState {
+    state_sharing(client, container, Arc::new(Shared::new(Timing::default())))
+}
+
+fn state_sharing(client: &Client, container: WekaContainer, shared: Arc<Shared>) -> ContainerState {
     let config = Config::try_parse_from(["weka-operator"]).expect("default config");
     let context =
         Context::new(client.clone(), Arc::new(config), Arc::new(Metrics::new()), "test".into());
-    ContainerState::new(Arc::new(context), Arc::new(Shared::new(Timing::default())), container)
+    ContainerState::new(Arc::new(context), shared, container)
 }
 
 fn has_condition(container: &WekaContainer, type_: &str) -> bool {
@@ -89,6 +96,57 @@ async fn a_status_write_from_a_stale_copy_is_refused_and_the_newer_conditions_st
         .expect("spec patched");
     before_spec_change.set_condition_now(Desired::new("Other", Status::True, "Done", ""));
     assert!(before_spec_change.persist_status().await.is_err(), "older than the spec change");
+}
+
+fn waiting(reason: &'static str) -> FlowReport {
+    let wait = Wait { reason, message: format!("waiting: {reason}"), recheck_after: None };
+    FlowReport { outcome: FlowOutcome::Waiting { step: "someStep", wait }, trace: Vec::new() }
+}
+
+fn ready_reason(container: &WekaContainer) -> Option<String> {
+    let list = container.status.as_ref()?.conditions.as_deref()?;
+    conditions::find(list, "Ready").map(|c| c.reason.clone())
+}
+
+#[tokio::test]
+async fn a_wait_that_changes_nothing_else_is_written_only_once_it_lasts() {
+    let sim =
+        Kubesim::start(KubesimConfig { nodes: 0, ..Default::default() }).await.expect("kubesim");
+    let client = sim.client();
+    crate::commands::simulate::prerequisites::install_crds(&client).await.expect("CRDs");
+    let api: Api<WekaContainer> = Api::namespaced(client.clone(), NS);
+    stored_container(&client).await;
+    let lasting = Duration::from_secs(3600);
+    let shared = Arc::new(Shared::new(Timing { record_waits_after: lasting, ..Timing::default() }));
+    let conclude_on_stored = async |report: FlowReport, change: fn(&mut ContainerState)| {
+        let mut state =
+            state_sharing(&client, api.get("compute-a").await.expect("read"), shared.clone());
+        change(&mut state);
+        outcome::conclude(report, &mut state).await.expect("concluded");
+        api.get("compute-a").await.expect("read")
+    };
+
+    // The first status a container gets is written at once.
+    let stored = conclude_on_stored(waiting("PodNotScheduled"), |_| {}).await;
+    assert_eq!(ready_reason(&stored).as_deref(), Some("PodNotScheduled"));
+    // A new wait alone is not written while it is young...
+    let stored = conclude_on_stored(waiting("WaitForDrivers"), |_| {}).await;
+    assert_eq!(ready_reason(&stored).as_deref(), Some("PodNotScheduled"));
+    // ...but rides along with any other change of the status.
+    let affinity = |s: &mut ContainerState| {
+        s.set_condition_now(Desired::new("ContainerAffinitySet", Status::True, "Set", ""));
+    };
+    let stored = conclude_on_stored(waiting("WaitForDrivers"), affinity).await;
+    assert_eq!(ready_reason(&stored).as_deref(), Some("WaitForDrivers"));
+    assert!(has_condition(&stored, "ContainerAffinitySet"));
+
+    // A wait that lasted is written on the pass that finds it still there.
+    let quick =
+        Arc::new(Shared::new(Timing { record_waits_after: Duration::ZERO, ..Timing::default() }));
+    let mut state = state_sharing(&client, stored, quick);
+    outcome::conclude(waiting("FeatureFlagsPending"), &mut state).await.expect("concluded");
+    let stored = api.get("compute-a").await.expect("read");
+    assert_eq!(ready_reason(&stored).as_deref(), Some("FeatureFlagsPending"));
 }
 
 #[test]
