@@ -194,19 +194,22 @@ pub struct Logging {
     pub level: LogLevel,
 }
 
-/// Concurrent reconciles per controller (never two at once on the same object).
+/// Concurrent reconciles per controller (never two at once on the same object). The
+/// defaults are those upstream ships in its Helm chart (`maxWorkers`), which every upstream
+/// deployment runs with; its binary alone would run one WekaCluster and ten WekaContainer
+/// reconciles at a time, so one cluster's blocking `start-io` held up every other cluster.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Workers")]
 pub struct Workers {
-    #[arg(long = "max-workers-wekacluster", env = "MAX_WORKERS_WEKACLUSTER", default_value = "1", value_parser = parse::workers, value_name = "N")]
+    #[arg(long = "max-workers-wekacluster", env = "MAX_WORKERS_WEKACLUSTER", default_value = "5", value_parser = parse::workers, value_name = "N")]
     pub weka_cluster: u16,
-    #[arg(long = "max-workers-wekacontainer", env = "MAX_WORKERS_WEKACONTAINER", default_value = "10", value_parser = parse::workers, value_name = "N")]
+    #[arg(long = "max-workers-wekacontainer", env = "MAX_WORKERS_WEKACONTAINER", default_value = "50", value_parser = parse::workers, value_name = "N")]
     pub weka_container: u16,
-    #[arg(long = "max-workers-wekaclient", env = "MAX_WORKERS_WEKACLIENT", default_value = "10", value_parser = parse::workers, value_name = "N")]
+    #[arg(long = "max-workers-wekaclient", env = "MAX_WORKERS_WEKACLIENT", default_value = "5", value_parser = parse::workers, value_name = "N")]
     pub weka_client: u16,
-    #[arg(long = "max-workers-wekamanualoperation", env = "MAX_WORKERS_WEKAMANUALOPERATION", default_value = "1", value_parser = parse::workers, value_name = "N")]
+    #[arg(long = "max-workers-wekamanualoperation", env = "MAX_WORKERS_WEKAMANUALOPERATION", default_value = "5", value_parser = parse::workers, value_name = "N")]
     pub weka_manual_operation: u16,
-    #[arg(long = "max-workers-wekapolicy", env = "MAX_WORKERS_WEKAPOLICY", default_value = "1", value_parser = parse::workers, value_name = "N")]
+    #[arg(long = "max-workers-wekapolicy", env = "MAX_WORKERS_WEKAPOLICY", default_value = "5", value_parser = parse::workers, value_name = "N")]
     pub weka_policy: u16,
 }
 

@@ -183,11 +183,12 @@ mod tests {
         assert_eq!(c.leader_election.renew_deadline, Duration::from_secs(10));
         assert_eq!(c.timeouts.kube_exec, Duration::from_secs(300));
         assert_eq!(c.timeouts.reconcile, Duration::from_secs(1800));
-        assert_eq!(c.workers.weka_cluster, 1);
-        assert_eq!(c.workers.weka_container, 10);
-        assert_eq!(c.workers.weka_client, 10);
-        assert_eq!(c.workers.weka_manual_operation, 1);
-        assert_eq!(c.workers.weka_policy, 1);
+        // The Helm chart's `maxWorkers`.
+        assert_eq!(c.workers.weka_cluster, 5);
+        assert_eq!(c.workers.weka_container, 50);
+        assert_eq!(c.workers.weka_client, 5);
+        assert_eq!(c.workers.weka_manual_operation, 5);
+        assert_eq!(c.workers.weka_policy, 5);
         assert_eq!(c.upgrade.compute_threshold_percent, 90);
         assert_eq!(c.metrics_collection.clusters_image, "nginx:1.27.3");
         assert_eq!(c.maintenance.image, "quay.io/weka.io/busybox");
