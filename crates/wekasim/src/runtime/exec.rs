@@ -14,7 +14,7 @@ use super::instance::agent_key;
 use super::paths::OPERATOR_USER_DIR;
 use crate::cli::{ExecContext, execute};
 use crate::world::cluster::IoStatus;
-use crate::world::local::AgentKey;
+use crate::world::local::{AgentKey, DisplayStatus};
 
 /// `Some` when `argv[0]` is one of the image's WEKA programs.
 pub(crate) fn command<'a>(
@@ -38,8 +38,11 @@ async fn run_weka(rt: &WekaRuntime, ctx: &ContainerCtx, argv: &[String]) -> Comm
         // The command never returns; the caller's timeout ends the exec.
         std::future::pending::<()>().await;
     }
-    if out.success() && is_start_io(argv) {
+    if out.success() && is_command(argv, &["cluster", "start-io"]) {
         wait_for_io(rt, ctx, exec.agent.as_ref()).await;
+    }
+    if out.success() && is_command(argv, &["cluster", "create"]) {
+        wait_for_formation(rt, ctx, exec.agent.as_ref()).await;
     }
     CommandOutput {
         stdout: out.stdout.into_bytes(),
@@ -48,15 +51,17 @@ async fn run_weka(rt: &WekaRuntime, ctx: &ContainerCtx, argv: &[String]) -> Comm
     }
 }
 
-/// `weka cluster start-io` (possibly behind options): the real command returns once IO runs.
-fn is_start_io(argv: &[String]) -> bool {
-    let words: Vec<&str> =
+/// Whether `argv` runs the subcommand `words` (possibly behind options). Two of them block
+/// like the real ones: `cluster start-io` returns once IO runs, `cluster create` once the
+/// cluster is formed (upstream configures the new cluster right after it returns).
+fn is_command(argv: &[String], words: &[&str]) -> bool {
+    let given: Vec<&str> =
         argv[1..].iter().map(String::as_str).filter(|w| !w.starts_with('-')).collect();
-    words.starts_with(&["cluster", "start-io"])
+    given.starts_with(words)
 }
 
 /// How often a blocking command looks at the simulated cluster again.
-const IO_POLL: Duration = Duration::from_millis(200);
+const BLOCKING_POLL: Duration = Duration::from_millis(200);
 
 /// Waits (on the simulation's clock) while the cluster of this pod's container is still
 /// STARTING IO; a cluster that cannot be found ends the wait at once.
@@ -74,7 +79,28 @@ async fn wait_for_io(rt: &WekaRuntime, ctx: &ContainerCtx, agent: Option<&AgentK
         if !starting {
             return;
         }
-        ctx.clock().sleep(IO_POLL).await;
+        ctx.clock().sleep(BLOCKING_POLL).await;
+    }
+}
+
+/// Waits (on the simulation's clock) while this pod's container is still CLUSTERIZING into
+/// the cluster it just created.
+async fn wait_for_formation(rt: &WekaRuntime, ctx: &ContainerCtx, agent: Option<&AgentKey>) {
+    let Some(agent) = agent else { return };
+    loop {
+        let forming = {
+            let mut world = rt.lock_world();
+            let world = world.settled();
+            world.agent(agent).is_some_and(|a| {
+                a.containers
+                    .values()
+                    .any(|lc| world.display_status(lc) == DisplayStatus::Clusterizing)
+            })
+        };
+        if !forming {
+            return;
+        }
+        ctx.clock().sleep(BLOCKING_POLL).await;
     }
 }
 

@@ -89,11 +89,13 @@ async fn a_cluster_formed_through_kubectl_exec_serves_io_loses_a_container_and_r
         names.join(" "),
         host_ips.join(",")
     );
-    Sim::ok(&sim.script("drive-0", &create).await, "cluster create");
-    sim.advance_until(SECOND, "the cluster is formed", || async {
-        sim.exec("drive-0", &["weka", "status"]).await.status.success()
-    })
-    .await;
+    // `cluster create` returns only once the cluster is formed: not while the clock stands.
+    let creating = sim.script("drive-0", &create);
+    tokio::pin!(creating);
+    let early = tokio::time::timeout(Duration::from_millis(500), &mut creating).await;
+    assert!(early.is_err(), "cluster create returned before the cluster formed");
+    Sim::ok(&sim.advancing(creating).await, "cluster create");
+    Sim::ok(&sim.exec("drive-0", &["weka", "status"]).await, "`weka status` once formed");
     let again = sim.script("drive-0", &create).await;
     Sim::ok(&again, "`weka status ||` short-circuits a second create");
     sim.run("drive-0", &["bash", "-ce", "weka cluster update --cluster-name sim-cluster"]).await;

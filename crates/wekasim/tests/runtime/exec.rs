@@ -20,11 +20,7 @@ async fn single_compute_cluster(sim: &Sim) {
     let create = format!(
         "weka status || weka cluster create {ip} --host-ips {ip}:15100 --join-secret=`cat {USER_DIR}/join-secret` --admin-password `cat {USER_DIR}/password` "
     );
-    Sim::ok(&sim.script("compute-0", &create).await, "cluster create");
-    sim.advance_until(SECOND, "the cluster is formed", || async {
-        sim.exec("compute-0", &["weka", "status"]).await.status.success()
-    })
-    .await;
+    sim.form_cluster("compute-0", &create).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -141,6 +141,30 @@ impl Sim {
         Self::ok(&self.script(pod, &script).await, &format!("{pod}: write resources.json"));
     }
 
+    /// Runs the operator's `weka status || weka cluster create ...` script in `pod`: like the
+    /// real command it returns once the cluster is formed, so the virtual clock moves while
+    /// it runs. `weka status` succeeds from then on.
+    pub async fn form_cluster(&self, pod: &str, script: &str) {
+        let out = self.advancing(self.script(pod, script)).await;
+        Self::ok(&out, "cluster create");
+        Self::ok(&self.exec(pod, &["weka", "status"]).await, "`weka status` once formed");
+    }
+
+    /// Awaits `work` while advancing the virtual clock a second at a time.
+    pub async fn advancing<T>(&self, work: impl Future<Output = T>) -> T {
+        tokio::pin!(work);
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                () = tokio::time::sleep(Duration::from_millis(20)) => {
+                    assert!(tokio::time::Instant::now() < deadline, "timed out advancing");
+                    self.clock.advance(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+
     /// Advances the virtual clock one `step` at a time until `check` holds.
     pub async fn advance_until<F, Fut>(&self, step: Duration, what: &str, mut check: F)
     where

@@ -41,11 +41,7 @@ async fn compute_cluster(sim: &Sim, count: usize, env: &[(&str, &str)]) -> Strin
         names.join(" "),
         host_ips.join(",")
     );
-    Sim::ok(&sim.script("compute-0", &create).await, "cluster create");
-    sim.advance_until(SECOND, "the cluster is formed", || async {
-        sim.exec("compute-0", &["weka", "status"]).await.status.success()
-    })
-    .await;
+    sim.form_cluster("compute-0", &create).await;
     let identity = sim.identity("compute-0", "compute").await;
     identity["value"]["cluster_guid"].as_str().expect("a cluster GUID").to_string()
 }

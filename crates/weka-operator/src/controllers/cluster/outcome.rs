@@ -19,7 +19,7 @@ use weka_api::constants::conditions as cond;
 use super::ClusterError;
 use super::state::{CONFLICT, ClusterState};
 use super::steps::metrics;
-use crate::engine::{FlowOutcome, FlowReport};
+use crate::engine::{FlowOutcome, FlowReport, StepError};
 
 pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action, ClusterError> {
     let timing = s.shared.timing;
@@ -32,7 +32,9 @@ pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action
             if wait.reason != CONFLICT {
                 progressing(s, Status::True, wait.reason, &wait.message);
                 readiness(s, wait.reason, &wait.message);
-                write(s).await?;
+                if write(s).await? == Written::Stale {
+                    return Ok(Action::requeue(STALE_RETRY));
+                }
             }
             s.shared.succeeded(s.uid());
             let next = match wait.recheck_after {
@@ -50,7 +52,9 @@ pub async fn conclude(report: FlowReport, s: &mut ClusterState) -> Result<Action
             }
             readiness(s, "NotReady", "the cluster is not ready");
             s.shared.polls.done(s.uid());
-            write(s).await?;
+            if write(s).await? == Written::Stale {
+                return Ok(Action::requeue(STALE_RETRY));
+            }
             s.shared.succeeded(s.uid());
             let next = metrics::next_look(s, timing.refresh);
             Ok(Action::requeue(with_deferred_counters(s, next)))
@@ -100,6 +104,24 @@ fn progressing(s: &mut ClusterState, status: Status, reason: &str, message: &str
     s.set_condition_now(Desired::new(cond::PROGRESSING, status, reason, message));
 }
 
-async fn write(s: &mut ClusterState) -> Result<(), ClusterError> {
-    s.persist_status().await.map_err(|err| ClusterError::Status(err.to_string()))
+/// How soon a pass whose status write met a newer object runs again, if no watch event
+/// brings it sooner. Not a failure: no Warning, no backoff.
+const STALE_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
+
+#[derive(Debug, PartialEq, Eq)]
+enum Written {
+    Stored,
+    /// The object changed since the pass read it; nothing was written.
+    Stale,
+}
+
+async fn write(s: &mut ClusterState) -> Result<Written, ClusterError> {
+    match s.persist_status().await {
+        Ok(()) => Ok(Written::Stored),
+        Err(StepError::Wait(wait)) if wait.reason == CONFLICT => {
+            tracing::debug!("the status write met a newer version of the cluster");
+            Ok(Written::Stale)
+        }
+        Err(err) => Err(ClusterError::Status(err.to_string())),
+    }
 }
